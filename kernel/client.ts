@@ -1,0 +1,235 @@
+// A client of the Jupyter wire protocol: starts a kernel process (or attaches to one) and
+// talks to it over real zeromq sockets. The tests and the headless notebook runner use it.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as zmq from "zeromq";
+import { type ConnectionInfo, endpoint } from "./connection.js";
+import { type Message, Signer, decode, encode, newHeader } from "./wire.js";
+
+export interface Reply {
+  reply: Message;
+  /** iopub messages with this request as parent, busy to idle (statuses left out). */
+  outputs: Message[];
+}
+
+async function freePort(ip: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, ip, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function newConnection(ip = "127.0.0.1"): Promise<ConnectionInfo> {
+  const ports: number[] = [];
+  while (ports.length < 5) {
+    const p = await freePort(ip);
+    if (!ports.includes(p)) ports.push(p);
+  }
+  const [shell, control, iopub, stdin, hb] = ports as [number, number, number, number, number];
+  return {
+    transport: "tcp", ip, key: randomBytes(16).toString("hex"), signature_scheme: "hmac-sha256",
+    shell_port: shell, control_port: control, iopub_port: iopub, stdin_port: stdin, hb_port: hb,
+  };
+}
+
+const MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
+
+export interface StartOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Extra arguments after `kernel <file>`. */
+  args?: string[];
+  /** Where the kernel's own log (fd 2) goes; inherited by default. */
+  stderr?: "inherit" | "pipe" | "ignore";
+}
+
+type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; reply?: Message; outputs: Message[]; idle: boolean };
+
+export class KernelClient {
+  readonly session = randomBytes(8).toString("hex");
+  private readonly signer: Signer;
+  private readonly shell = new zmq.Dealer();
+  private readonly control = new zmq.Dealer();
+  private readonly stdin = new zmq.Dealer();
+  private readonly iopub = new zmq.Subscriber();
+  private readonly pending = new Map<string, Pending>();
+  /** Every iopub message received, in order (tests inspect it). */
+  readonly iopubLog: Message[] = [];
+  /** Answers input_request; by default input is refused with an empty string. */
+  onInput: (prompt: string, password: boolean) => string | Promise<string> = () => "";
+  /** Sees every iopub message as it arrives (the runner streams progress with it). */
+  onIopub: ((msg: Message) => void) | null = null;
+  private closed = false;
+  private process: ChildProcess | null = null;
+  private tempDir: string | null = null;
+
+  constructor(readonly connection: ConnectionInfo) {
+    this.signer = new Signer(connection.key, connection.signature_scheme);
+  }
+
+  /** Starts `stillroom kernel` in a child process and waits for its first kernel_info_reply. */
+  static async start(options: StartOptions = {}): Promise<KernelClient> {
+    const connection = await newConnection();
+    const dir = mkdtempSync(join(tmpdir(), "stillroom-"));
+    const file = join(dir, "kernel.json");
+    writeFileSync(file, JSON.stringify(connection));
+    const child = spawn(process.execPath, [MAIN, "kernel", file, ...(options.args ?? [])], {
+      cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "ignore", options.stderr ?? "inherit"],
+    });
+    const client = new KernelClient(connection);
+    client.process = child;
+    client.tempDir = dir;
+    await client.connect();
+    const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`kernel exited with code ${code} before answering`))));
+    await Promise.race([client.waitReady(), exited]);
+    return client;
+  }
+
+  get child(): ChildProcess | null {
+    return this.process;
+  }
+
+  async connect(): Promise<void> {
+    this.shell.connect(endpoint(this.connection, "shell"));
+    this.control.connect(endpoint(this.connection, "control"));
+    this.stdin.connect(endpoint(this.connection, "stdin"));
+    this.iopub.connect(endpoint(this.connection, "iopub"));
+    this.iopub.subscribe();
+    void this.listen(this.shell);
+    void this.listen(this.control);
+    void this.listenStdin();
+    void this.listenIopub();
+  }
+
+  /** Asks kernel_info until it answers and iopub is delivering (a SUB joins late). */
+  async waitReady(timeoutMs = 30_000): Promise<Message> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const attempt = this.request("shell", "kernel_info_request", {});
+      const timer = new Promise<null>((r) => setTimeout(() => r(null), 250));
+      const result = await Promise.race([attempt, timer]);
+      if (result && result.outputs.some((m) => m.header.msg_type === "status")) return result.reply;
+      if (result) continue;
+    }
+    throw new Error(`kernel did not answer kernel_info within ${timeoutMs} ms`);
+  }
+
+  private async listen(socket: zmq.Dealer): Promise<void> {
+    try {
+      for await (const frames of socket) this.onReply(decode(frames as Buffer[], this.signer));
+    } catch (e) {
+      if (!this.closed) throw e;
+    }
+  }
+
+  private async listenStdin(): Promise<void> {
+    try {
+      for await (const frames of this.stdin) {
+        const msg = decode(frames as Buffer[], this.signer);
+        if (msg.header.msg_type !== "input_request") continue;
+        const value = await this.onInput(String(msg.content.prompt ?? ""), Boolean(msg.content.password));
+        await this.stdin.send(encode(this.message("input_reply", { value }, msg.header), this.signer));
+      }
+    } catch (e) {
+      if (!this.closed) throw e;
+    }
+  }
+
+  private async listenIopub(): Promise<void> {
+    try {
+      for await (const frames of this.iopub) {
+        const msg = decode(frames as Buffer[], this.signer);
+        this.iopubLog.push(msg);
+        this.onIopub?.(msg);
+        const parentId = (msg.parent_header as { msg_id?: string }).msg_id;
+        const p = parentId ? this.pending.get(parentId) : undefined;
+        if (!p) continue;
+        if (msg.header.msg_type === "status") {
+          if (msg.content.execution_state === "idle") p.idle = true;
+        }
+        p.outputs.push(msg);
+        this.settle(parentId!, p);
+      }
+    } catch (e) {
+      if (!this.closed) throw e;
+    }
+  }
+
+  private onReply(msg: Message): void {
+    const parentId = (msg.parent_header as { msg_id?: string }).msg_id;
+    const p = parentId ? this.pending.get(parentId) : undefined;
+    if (!p) return;
+    p.reply = msg;
+    this.settle(parentId!, p);
+  }
+
+  private settle(id: string, p: Pending): void {
+    if (!p.reply || !p.idle) return;
+    this.pending.delete(id);
+    p.resolve({ reply: p.reply, outputs: p.outputs });
+  }
+
+  message(msgType: string, content: Record<string, unknown>, parent: Message["parent_header"] = {}): Message {
+    return { identities: [], header: newHeader(msgType, this.session, "client"), parent_header: parent, metadata: {}, content, buffers: [] };
+  }
+
+  /** Sends a request; resolves with its reply once iopub has said idle for it. */
+  request(channel: "shell" | "control", msgType: string, content: Record<string, unknown>): Promise<Reply> {
+    const msg = this.message(msgType, content);
+    return this.send(channel, msg);
+  }
+
+  send(channel: "shell" | "control", msg: Message): Promise<Reply> {
+    const promise = new Promise<Reply>((resolve, reject) => this.pending.set(msg.header.msg_id, { resolve, reject, outputs: [], idle: false }));
+    const socket = channel === "shell" ? this.shell : this.control;
+    void socket.send(encode(msg, this.signer));
+    return promise;
+  }
+
+  /** Raw frames, for fuzzing. */
+  async sendRaw(channel: "shell" | "control", frames: Buffer[]): Promise<void> {
+    await (channel === "shell" ? this.shell : this.control).send(frames);
+  }
+
+  execute(code: string, options: { silent?: boolean; storeHistory?: boolean; allowStdin?: boolean; stopOnError?: boolean; userExpressions?: Record<string, string> } = {}): Promise<Reply> {
+    return this.request("shell", "execute_request", {
+      code,
+      silent: options.silent ?? false,
+      store_history: options.storeHistory ?? true,
+      user_expressions: options.userExpressions ?? {},
+      allow_stdin: options.allowStdin ?? false,
+      stop_on_error: options.stopOnError ?? true,
+    });
+  }
+
+  async interrupt(): Promise<Reply> {
+    return this.request("control", "interrupt_request", {});
+  }
+
+  /** Asks the kernel to shut down and waits for the process to exit. */
+  async shutdown(): Promise<void> {
+    const exited = this.process && this.process.exitCode === null ? new Promise((r) => this.process!.once("exit", r)) : Promise.resolve();
+    await Promise.race([this.request("control", "shutdown_request", { restart: false }), new Promise((r) => setTimeout(r, 5000))]);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
+    for (const p of this.pending.values()) p.reject(new Error("client closed"));
+    this.pending.clear();
+    if (this.process && this.process.exitCode === null) this.process.kill("SIGKILL");
+    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+  }
+}

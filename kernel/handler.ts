@@ -1,0 +1,292 @@
+// Shell and stdin requests, without sockets: everything here is driven by messages in and an
+// Outbox out, so unit tests can call it directly. Requests run one at a time in arrival order;
+// stdin replies are handled at once (a cell may be waiting on one).
+import vm from "node:vm";
+import { log } from "./log.js";
+import { CommRegistry } from "./comm.js";
+import { type ErrorReport, Executor } from "./executor.js";
+import { mimeBundle, plainText } from "./format.js";
+import { History } from "./history.js";
+import { runtimeComplete } from "./runtime-complete.js";
+import { CellSyntaxError, parse, stripTypes } from "./rewrite.js";
+import { CellScope, type Outbox, runInScope } from "./scope.js";
+import { codePointToUtf16, utf16ToCodePoint } from "./unicode.js";
+import type { Message } from "./wire.js";
+
+/** What the TypeScript language service adds; optional, so the kernel starts without it. */
+export interface LanguageTools {
+  addCell(code: string): void;
+  complete(code: string, cursor: number): Promise<{ matches: string[]; start: number; end: number }>;
+  inspect(code: string, cursor: number, detailLevel: number): Promise<Record<string, string> | null>;
+  /** Type errors of a cell as readable lines naming cell line numbers. */
+  diagnostics(code: string): Promise<string[]>;
+}
+
+export type TypecheckMode = "off" | "warn" | "strict";
+
+export interface HandlerOptions {
+  session: string;
+  outbox: Outbox;
+  executor?: Executor;
+  language?: LanguageTools;
+  typecheck?: TypecheckMode;
+  /** How long a reply waits for type warnings before it goes without them. */
+  typecheckBudgetMs?: number;
+  /** Runs before each cell (the kernel loads the lazy globals the cell names). */
+  prepare?: (code: string) => Promise<void>;
+}
+
+export class Handler {
+  readonly comms = new CommRegistry();
+  readonly history = new History();
+  readonly executor: Executor;
+  language: LanguageTools | undefined;
+  typecheck: TypecheckMode;
+  private executionCount = 0;
+  private queue: { channel: "shell"; msg: Message }[] = [];
+  private draining = false;
+  private abortQueued = false;
+  private pendingInput: ((value: string) => void) | null = null;
+  private readonly session: string;
+  private readonly outbox: Outbox;
+  private readonly budgetMs: number;
+  private readonly prepare: (code: string) => Promise<void>;
+
+  constructor(options: HandlerOptions) {
+    this.session = options.session;
+    this.outbox = options.outbox;
+    this.executor = options.executor ?? new Executor();
+    this.language = options.language;
+    this.typecheck = options.typecheck ?? "warn";
+    this.budgetMs = options.typecheckBudgetMs ?? 1500;
+    this.prepare = options.prepare ?? (async () => {});
+  }
+
+  /** Entry point for every message the IO thread forwards. */
+  receive(channel: "shell" | "stdin", msg: Message): Promise<void> {
+    if (channel === "stdin") {
+      if (msg.header.msg_type === "input_reply" && this.pendingInput) this.pendingInput(String(msg.content.value ?? ""));
+      return Promise.resolve();
+    }
+    this.queue.push({ channel, msg });
+    return this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        const { msg } = this.queue.shift()!;
+        const scope = new CellScope(msg, this.outbox, this.session, Boolean(msg.content?.allow_stdin));
+        scope.publish("status", { execution_state: "busy" });
+        try {
+          await runInScope(scope, () => this.dispatch(scope, msg));
+        } catch (e) {
+          // A handler bug must never take the kernel down; say so in the kernel's log.
+          log(`${msg.header.msg_type} failed: ${(e as Error).stack}`);
+        }
+        await scope.settle();
+        scope.publish("status", { execution_state: "idle" });
+      }
+      this.abortQueued = false;
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async dispatch(scope: CellScope, msg: Message): Promise<void> {
+    const content = msg.content ?? {};
+    switch (msg.header.msg_type) {
+      case "execute_request": return this.execute(scope, content);
+      case "complete_request": return this.complete(scope, content);
+      case "inspect_request": return this.inspect(scope, content);
+      case "is_complete_request": return scope.reply("shell", "is_complete_reply", isComplete(String(content.code ?? "")));
+      case "history_request": return this.historyReply(scope, content);
+      case "comm_info_request":
+        return scope.reply("shell", "comm_info_reply", { status: "ok", comms: this.comms.info(typeof content.target_name === "string" ? content.target_name : undefined) });
+      case "comm_open":
+        if (!this.comms.opened(String(content.comm_id), String(content.target_name), content.data ?? {})) {
+          scope.publish("comm_close", { comm_id: content.comm_id, data: {} });
+        }
+        return;
+      case "comm_msg":
+        this.comms.message(String(content.comm_id), content.data ?? {}, msg.buffers);
+        return;
+      case "comm_close":
+        this.comms.closedByFrontend(String(content.comm_id), content.data ?? {});
+        return;
+      default:
+        log(`ignored unknown message type ${JSON.stringify(msg.header.msg_type)}`);
+    }
+  }
+
+  /** input(prompt): asks the frontend over stdin; only when the request allowed it. */
+  input(scope: CellScope, prompt = "", password = false): Promise<string> {
+    if (!scope.allowStdin) return Promise.reject(new Error("input(): this frontend does not accept input (allow_stdin is false)"));
+    if (this.pendingInput) return Promise.reject(new Error("input(): another input is already waiting"));
+    return new Promise<string>((resolve) => {
+      this.pendingInput = (value) => {
+        this.pendingInput = null;
+        resolve(value);
+      };
+      scope.reply("stdin", "input_request", { prompt: String(prompt), password });
+    });
+  }
+
+  private async execute(scope: CellScope, content: Record<string, any>): Promise<void> {
+    const code = typeof content.code === "string" ? content.code : null;
+    const silent = Boolean(content.silent);
+    const storeHistory = silent ? false : content.store_history !== false;
+    if (this.abortQueued) {
+      scope.reply("shell", "execute_reply", { status: "aborted", execution_count: this.executionCount });
+      return;
+    }
+    if (storeHistory) this.executionCount++;
+    const count = this.executionCount;
+    if (!silent) scope.publish("execute_input", { code: code ?? "", execution_count: count });
+    if (code === null) {
+      return this.fail(scope, content, count, silent, { ename: "TypeError", evalue: "execute_request: content.code must be a string", traceback: [] });
+    }
+    if (storeHistory) this.history.add(count, code);
+
+    const check = this.typeWarnings(code);
+    if (this.typecheck === "strict") {
+      const warnings = await check;
+      if (warnings.length) return this.fail(scope, content, count, silent, { ename: "TypeError", evalue: warnings[0]!, traceback: warnings });
+    }
+    try {
+      await this.prepare(code);
+      const result = await this.executor.run(code, storeHistory ? count : null);
+      this.language?.addCell(code);
+      await scope.settle();
+      if (this.typecheck === "warn") this.warn(scope, await check);
+      if (result.hasValue && result.value !== undefined && !silent) {
+        const data = await mimeBundle(result.value);
+        scope.publish("execute_result", { execution_count: count, data, metadata: {} });
+      }
+      scope.reply("shell", "execute_reply", {
+        status: "ok",
+        execution_count: count,
+        user_expressions: await this.userExpressions(content.user_expressions),
+        payload: [],
+      });
+    } catch (error) {
+      if (!(error instanceof CellSyntaxError)) this.language?.addCell(code);
+      await scope.settle();
+      this.fail(scope, content, count, silent, this.executor.report(error));
+    }
+  }
+
+  private fail(scope: CellScope, content: Record<string, any>, count: number, silent: boolean, report: ErrorReport): void {
+    if (!silent) scope.publish("error", { ...report });
+    scope.reply("shell", "execute_reply", { status: "error", execution_count: count, ...report, user_expressions: {}, payload: [] });
+    if (content.stop_on_error !== false) this.abortQueued = true;
+  }
+
+  /** Type errors in "warn" mode, bounded so a slow checker never holds a reply for long. */
+  private typeWarnings(code: string): Promise<string[]> {
+    if (this.typecheck === "off" || !this.language) return Promise.resolve([]);
+    const timeout = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), this.budgetMs).unref());
+    return Promise.race([this.language.diagnostics(code).catch(() => []), timeout]);
+  }
+
+  private warn(scope: CellScope, warnings: string[]): void {
+    if (warnings.length) scope.write("stderr", warnings.map((w) => `warning: ${w}\n`).join(""));
+  }
+
+  private async userExpressions(expressions: unknown): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    if (!expressions || typeof expressions !== "object") return out;
+    for (const [name, expr] of Object.entries(expressions as Record<string, unknown>)) {
+      try {
+        const value = vm.runInThisContext(stripTypes(String(expr)));
+        out[name] = { status: "ok", data: await mimeBundle(value), metadata: {} };
+      } catch (e) {
+        out[name] = { status: "error", ...this.executor.report(e) };
+      }
+    }
+    return out;
+  }
+
+  private async complete(scope: CellScope, content: Record<string, any>): Promise<void> {
+    const code = String(content.code ?? "");
+    const cursor = codePointToUtf16(code, Number.isInteger(content.cursor_pos) ? content.cursor_pos : [...code].length);
+    const runtime = runtimeComplete(code, cursor);
+    let matches = runtime.matches;
+    let start = runtime.start;
+    let end = runtime.end;
+    if (this.language) {
+      try {
+        const typed = await this.language.complete(code, cursor);
+        if (typed.matches.length) {
+          matches = [...new Set([...typed.matches, ...(typed.start === start ? runtime.matches : [])])];
+          start = typed.start;
+          end = typed.end;
+        }
+      } catch (e) {
+        log(`completion failed: ${(e as Error).message}`);
+      }
+    }
+    scope.reply("shell", "complete_reply", {
+      status: "ok",
+      matches,
+      cursor_start: utf16ToCodePoint(code, start),
+      cursor_end: utf16ToCodePoint(code, end),
+      metadata: {},
+    });
+  }
+
+  private async inspect(scope: CellScope, content: Record<string, any>): Promise<void> {
+    const code = String(content.code ?? "");
+    const cursor = codePointToUtf16(code, Number.isInteger(content.cursor_pos) ? content.cursor_pos : [...code].length);
+    let data: Record<string, string> | null = null;
+    try {
+      data = (await this.language?.inspect(code, cursor, Number(content.detail_level ?? 0))) ?? null;
+    } catch (e) {
+      log(`inspection failed: ${(e as Error).message}`);
+    }
+    data ??= runtimeInspect(code, cursor);
+    scope.reply("shell", "inspect_reply", { status: "ok", found: data !== null, data: data ?? {}, metadata: {} });
+  }
+
+  private historyReply(scope: CellScope, content: Record<string, any>): void {
+    try {
+      scope.reply("shell", "history_reply", { status: "ok", history: this.history.query(content) });
+    } catch (e) {
+      scope.reply("shell", "history_reply", { status: "error", ename: "ValueError", evalue: (e as Error).message, traceback: [], history: [] });
+    }
+  }
+}
+
+/** The live value under the cursor, as text, when the language service knows nothing. */
+function runtimeInspect(code: string, cursor: number): Record<string, string> | null {
+  const m = /[A-Za-z_$][\w$.]*$/.exec(code.slice(0, cursor) + (/^[\w$]*/.exec(code.slice(cursor))?.[0] ?? ""));
+  if (!m) return null;
+  let value: unknown = globalThis;
+  for (const part of m[0].split(".").filter(Boolean)) {
+    value = (value as Record<string, unknown> | undefined)?.[part];
+    if (value === undefined) return null;
+  }
+  const text = typeof value === "function" ? `${m[0]}: ${String(value).split("\n")[0]}` : `${m[0]}: ${plainText(value)}`;
+  return { "text/plain": text };
+}
+
+/** is_complete: incomplete when the parser runs out of input, invalid on any other error. */
+export function isComplete(code: string): { status: "complete" | "incomplete" | "invalid"; indent?: string } {
+  if (!code.trim()) return { status: "complete" };
+  try {
+    parse(stripTypes(code));
+    return { status: "complete" };
+  } catch (e) {
+    const message = (e as Error).message;
+    const err = e as CellSyntaxError;
+    const lines = code.split("\n");
+    const atEnd = err.line > lines.length || (err.line === lines.length && err.column >= lines[lines.length - 1]!.trimEnd().length);
+    if (/Unterminated|Unexpected end of input|end of file/i.test(message) || atEnd) {
+      const indent = /^\s*/.exec(lines[lines.length - 1]!)![0];
+      return { status: "incomplete", indent: /[{[(]\s*$/.test(code) ? indent + "  " : indent };
+    }
+    return { status: "invalid" };
+  }
+}

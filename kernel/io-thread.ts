@@ -1,0 +1,176 @@
+// The kernel's IO thread: owns every zeromq socket, so the heartbeat, the control channel and
+// kernel_info keep answering while user code holds the main thread (a busy loop, a long cell).
+// Shell and stdin requests are verified here and forwarded; the main thread posts back messages
+// to sign and send. Logging uses fd 2 directly: the main thread captures process.stderr.
+import { writeSync } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+import * as zmq from "zeromq";
+import { type Channel, type ConnectionInfo, endpoint } from "./connection.js";
+import { kernelInfo } from "./kernel-info.js";
+import { type Message, Signer, WireError, decode, encode, newHeader } from "./wire.js";
+
+export interface IoThreadData {
+  connection: ConnectionInfo;
+  session: string;
+  version: string;
+}
+
+/** Posted by the IO thread to the main thread. */
+export type FromIo =
+  | { kind: "bound" }
+  | { kind: "message"; channel: "shell" | "stdin"; msg: Message }
+  | { kind: "shutdown"; restart: boolean }
+  | { kind: "fatal"; error: string };
+
+/** Posted by the main thread to the IO thread. */
+export type ToIo = { kind: "send"; channel: Exclude<Channel, "hb">; msg: Message } | { kind: "close" };
+
+const { connection, session, version } = workerData as IoThreadData;
+const signer = new Signer(connection.key, connection.signature_scheme);
+const port = parentPort!;
+
+function log(text: string): void {
+  writeSync(2, `[stillroom io] ${text}\n`);
+}
+
+/** zeromq v6 allows one pending send per socket: queue them. */
+class SendQueue {
+  private tail: Promise<void> = Promise.resolve();
+  constructor(private readonly socket: zmq.Writable & zmq.Socket) {}
+  /** Resolves once everything queued so far has gone out. */
+  drained(): Promise<void> {
+    return this.tail;
+  }
+
+  send(frames: Buffer[]): void {
+    this.tail = this.tail
+      .then(() => this.socket.send(frames))
+      .catch((e) => log(`send failed: ${(e as Error).message}`));
+  }
+}
+
+const shell = new zmq.Router();
+const control = new zmq.Router();
+const stdin = new zmq.Router();
+const iopub = new zmq.Publisher();
+const hb = new zmq.Reply();
+const sockets = [shell, control, stdin, iopub, hb];
+const queues = {
+  shell: new SendQueue(shell),
+  control: new SendQueue(control),
+  stdin: new SendQueue(stdin),
+  iopub: new SendQueue(iopub),
+};
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function send(channel: keyof typeof queues, msg: Message): void {
+  msg.identities = msg.identities.map(asBuffer);
+  msg.buffers = (msg.buffers ?? []).map(asBuffer);
+  queues[channel].send(encode(msg, signer));
+}
+
+function reply(request: Message, msgType: string, content: Record<string, unknown>): Message {
+  return {
+    identities: request.identities,
+    header: newHeader(msgType, session),
+    parent_header: request.header,
+    metadata: {},
+    content,
+    buffers: [],
+  };
+}
+
+function status(request: Message | null, state: "busy" | "idle" | "starting"): void {
+  send("iopub", {
+    identities: [Buffer.from("kernel.status")],
+    header: newHeader("status", session),
+    parent_header: request?.header ?? {},
+    metadata: {},
+    content: { execution_state: state },
+    buffers: [],
+  });
+}
+
+/** Requests this thread answers itself, on either channel; everything else on shell goes on. */
+function answerHere(channel: "shell" | "control", msg: Message): boolean {
+  const type = msg.header.msg_type;
+  if (type === "kernel_info_request") {
+    status(msg, "busy");
+    send(channel, reply(msg, "kernel_info_reply", kernelInfo(version)));
+    status(msg, "idle");
+    return true;
+  }
+  if (channel !== "control") return false;
+  status(msg, "busy");
+  if (type === "interrupt_request") {
+    // SIGINT stops a synchronous loop (vm breakOnSigint) and cancels a pending await (the main
+    // thread's SIGINT listener), the same path a frontend's signal takes.
+    process.kill(process.pid, "SIGINT");
+    send("control", reply(msg, "interrupt_reply", { status: "ok" }));
+  } else if (type === "shutdown_request") {
+    const restart = Boolean(msg.content.restart);
+    send("control", reply(msg, "shutdown_reply", { status: "ok", restart }));
+    status(msg, "idle");
+    // The reply must leave before the process does.
+    void Promise.all(Object.values(queues).map((q) => q.drained())).then(() => port.postMessage({ kind: "shutdown", restart } satisfies FromIo));
+    // A main thread stuck in user code cannot exit by itself.
+    setTimeout(() => process.kill(process.pid, "SIGTERM"), 2000).unref();
+    return true;
+  } else {
+    log(`unsupported control message ${type}`);
+    send("control", reply(msg, type.replace(/_request$/, "_reply"), { status: "error", ename: "NotImplemented", evalue: `${type} is not supported`, traceback: [] }));
+  }
+  status(msg, "idle");
+  return true;
+}
+
+async function serve(channel: "shell" | "control" | "stdin", socket: zmq.Router): Promise<void> {
+  for await (const frames of socket) {
+    let msg: Message;
+    try {
+      msg = decode(frames as Buffer[], signer);
+    } catch (e) {
+      log(`${channel}: dropped a message: ${e instanceof WireError ? e.message : String(e)}`);
+      continue;
+    }
+    try {
+      if (channel !== "stdin" && answerHere(channel, msg)) continue;
+      if (channel === "control") continue;
+      port.postMessage({ kind: "message", channel, msg } satisfies FromIo);
+    } catch (e) {
+      log(`${channel}: ${msg.header.msg_type} failed: ${(e as Error).stack}`);
+    }
+  }
+}
+
+async function heartbeat(): Promise<void> {
+  for await (const frames of hb) await hb.send(frames);
+}
+
+async function main(): Promise<void> {
+  try {
+    await Promise.all([
+      shell.bind(endpoint(connection, "shell")),
+      control.bind(endpoint(connection, "control")),
+      stdin.bind(endpoint(connection, "stdin")),
+      iopub.bind(endpoint(connection, "iopub")),
+      hb.bind(endpoint(connection, "hb")),
+    ]);
+  } catch (e) {
+    port.postMessage({ kind: "fatal", error: `cannot bind: ${(e as Error).message}` } satisfies FromIo);
+    return;
+  }
+  port.on("message", (m: ToIo) => {
+    if (m.kind === "send") send(m.channel, m.msg);
+    else for (const s of sockets) s.close();
+  });
+  status(null, "starting");
+  port.postMessage({ kind: "bound" } satisfies FromIo);
+  const loops = [serve("shell", shell), serve("control", control), serve("stdin", stdin), heartbeat()];
+  await Promise.allSettled(loops);
+}
+
+void main();

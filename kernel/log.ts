@@ -1,0 +1,10 @@
+// The kernel's own diagnostics go straight to fd 2: process.stderr belongs to the cells.
+import { writeSync } from "node:fs";
+
+export function log(text: string): void {
+  try {
+    writeSync(2, `[stillroom] ${text}\n`);
+  } catch {
+    /* stderr closed: nothing left to tell */
+  }
+}

@@ -1,0 +1,43 @@
+// Globals every notebook starts with: display, progress, input, comms, and the heavy modules
+// sr (the SDK), tf (the SDK's TensorFlow.js) and aq (arquero), which load on the first cell
+// that names them so the kernel starts fast.
+import { display } from "./display.js";
+import type { Handler } from "./handler.js";
+import { progress } from "./progress.js";
+import { currentScope } from "./scope.js";
+
+const LAZY: Record<string, () => Promise<unknown>> = {
+  sr: async () => import("../sdk/index.js"),
+  tf: async () => (await import("../sdk/index.js")).tf,
+  aq: async () => import("arquero"),
+};
+
+const NAMES = new RegExp(`\\b(${Object.keys(LAZY).join("|")})\\b`, "g");
+
+function define(name: string, value: unknown): void {
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+export function installGlobals(handler: Handler): void {
+  define("display", display);
+  define("progress", progress);
+  define("comms", handler.comms);
+  define("input", (prompt?: string, options: { password?: boolean } = {}) => {
+    const scope = currentScope();
+    if (!scope) return Promise.reject(new Error("input() needs a running cell"));
+    return handler.input(scope, prompt, Boolean(options.password));
+  });
+}
+
+const loaded = new Set<string>();
+
+/** Loads the lazy globals a cell names (a word match is enough: loading early is harmless). */
+export async function loadGlobalsFor(code: string): Promise<void> {
+  const wanted = new Set([...code.matchAll(NAMES)].map((m) => m[1]!));
+  await Promise.all(
+    [...wanted].filter((n) => !loaded.has(n) && !(n in globalThis)).map(async (name) => {
+      define(name, await LAZY[name]!());
+      loaded.add(name);
+    }),
+  );
+}

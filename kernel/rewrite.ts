@@ -1,0 +1,222 @@
+// Turns one TypeScript cell into a script that keeps REPL state in globals.
+//
+// - Types go (sucrase keeps line numbers, so stack traces point at cell lines).
+// - Top-level let/const/class/import bindings become globals, so a later cell sees them and may
+//   declare them again, as in a REPL.
+// - A cell with top-level await (or a static import) runs inside an async arrow; its last
+//   expression becomes the arrow's return value. Other cells run as plain scripts, which lets
+//   vm's breakOnSigint stop a busy loop anywhere in them.
+// - import(...) and static imports go through __stillroom.import, which resolves from the
+//   notebook's folder first, then from the kernel's own dependencies.
+// Every edit keeps the count of newlines, so line N of the script is line N of the cell.
+import * as acorn from "acorn";
+import * as walk from "acorn-walk";
+import { transform } from "sucrase";
+
+export interface CompiledCell {
+  /** JavaScript for vm.Script. */
+  js: string;
+  /** Runs inside an async arrow (and returns a Promise). */
+  isAsync: boolean;
+  /** The last statement is an expression whose value is the cell's result. */
+  hasResult: boolean;
+  /** Characters added before the cell's first line (to correct line-1 columns). */
+  line1Offset: number;
+}
+
+export class CellSyntaxError extends SyntaxError {
+  constructor(message: string, readonly line: number, readonly column: number) {
+    super(message);
+    this.name = "SyntaxError";
+  }
+}
+
+type Node = acorn.Node & Record<string, any>;
+interface Edit { start: number; end: number; text: string }
+
+const HELPER = "__stillroom";
+
+export function stripTypes(code: string): string {
+  try {
+    return transform(code, { transforms: ["typescript"], keepUnusedImports: true, disableESTransforms: true }).code;
+  } catch (e) {
+    const err = e as Error & { loc?: { line: number; column: number } };
+    const m = /\((\d+):(\d+)\)\s*$/.exec(err.message);
+    const line = err.loc?.line ?? (m ? Number(m[1]) : 1);
+    const column = err.loc?.column ?? (m ? Number(m[2]) : 0);
+    throw new CellSyntaxError(err.message.replace(/^Error transforming .*?:\s*/, ""), line, column);
+  }
+}
+
+export function parse(js: string): Node {
+  try {
+    return acorn.parse(js, {
+      ecmaVersion: "latest",
+      sourceType: "script",
+      allowAwaitOutsideFunction: true,
+      allowImportExportEverywhere: true,
+      allowHashBang: true,
+      locations: true,
+    }) as Node;
+  } catch (e) {
+    const err = e as SyntaxError & { loc?: { line: number; column: number } };
+    throw new CellSyntaxError(err.message, err.loc?.line ?? 1, err.loc?.column ?? 0);
+  }
+}
+
+/** Names bound by a declaration pattern: `{a, b: [c, ...d] = x}` binds a, c, d. */
+export function patternNames(node: Node, out: string[] = []): string[] {
+  switch (node.type) {
+    case "Identifier": out.push(node.name); break;
+    case "ObjectPattern": for (const p of node.properties) patternNames(p.type === "RestElement" ? p : p.value, out); break;
+    case "ArrayPattern": for (const e of node.elements) if (e) patternNames(e, out); break;
+    case "RestElement": patternNames(node.argument, out); break;
+    case "AssignmentPattern": patternNames(node.left, out); break;
+  }
+  return out;
+}
+
+const FUNCTION_TYPES = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"]);
+
+/** Whether `await` (or for-await) appears outside any function. */
+function hasTopLevelAwait(program: Node): boolean {
+  let found = false;
+  const visit = (node: Node): void => {
+    if (found || !node || typeof node.type !== "string") return;
+    if (node.type === "AwaitExpression" || (node.type === "ForOfStatement" && node.await)) { found = true; return; }
+    if (FUNCTION_TYPES.has(node.type)) return;
+    for (const key of Object.keys(node)) {
+      const child = node[key];
+      if (Array.isArray(child)) child.forEach((c) => c && typeof c === "object" && visit(c));
+      else if (child && typeof child === "object" && typeof child.type === "string") visit(child);
+    }
+  };
+  visit(program);
+  return found;
+}
+
+function newlines(text: string): string {
+  return "\n".repeat((text.match(/\n/g) ?? []).length);
+}
+
+/** Replaces a range, padding with its newlines so later lines keep their numbers. */
+function replaceKeepingLines(js: string, start: number, end: number, text: string): Edit {
+  return { start, end, text: text + newlines(js.slice(start, end)) };
+}
+
+function importEdits(js: string, node: Node, hoisted: string[]): Edit {
+  const source = JSON.stringify(node.source.value);
+  const load = `await ${HELPER}.import(${source})`;
+  const specifiers = node.specifiers as Node[];
+  if (specifiers.length === 0) return replaceKeepingLines(js, node.start, node.end, `${load};`);
+  const namespace = specifiers.find((s) => s.type === "ImportNamespaceSpecifier");
+  const parts: string[] = [];
+  for (const s of specifiers) hoisted.push(s.local.name);
+  if (namespace) {
+    parts.push(`${namespace.local.name} = ${load};`);
+    for (const s of specifiers) if (s.type === "ImportDefaultSpecifier") parts.push(`${s.local.name} = ${namespace.local.name}.default;`);
+  } else {
+    const fields = specifiers.map((s) => {
+      if (s.type === "ImportDefaultSpecifier") return `default: ${s.local.name}`;
+      const imported = s.imported.type === "Literal" ? JSON.stringify(s.imported.value) : s.imported.name;
+      return `${imported}: ${s.local.name}`;
+    });
+    parts.push(`({ ${fields.join(", ")} } = ${HELPER}.interop(${load}));`);
+  }
+  return replaceKeepingLines(js, node.start, node.end, parts.join(" "));
+}
+
+/** let/const/var at top level: `var` in a plain script; an assignment inside the async arrow. */
+function declarationEdits(node: Node, isAsync: boolean, hoisted: string[]): Edit[] {
+  if (!isAsync) return [{ start: node.start, end: node.start + node.kind.length, text: "var" }];
+  const edits: Edit[] = [{ start: node.start, end: node.start + node.kind.length, text: "(" }];
+  for (const d of node.declarations as Node[]) {
+    hoisted.push(...patternNames(d.id));
+    if (!d.init) edits.push({ start: d.id.end, end: d.id.end, text: " = undefined" });
+  }
+  const last = node.declarations[node.declarations.length - 1] as Node;
+  edits.push({ start: last.end, end: last.end, text: ")" });
+  return edits;
+}
+
+function statementEdits(js: string, node: Node, isAsync: boolean, hoisted: string[], functions: string[]): Edit[] {
+  switch (node.type) {
+    case "ImportDeclaration":
+      return [importEdits(js, node, hoisted)];
+    case "VariableDeclaration":
+      return declarationEdits(node, isAsync, hoisted);
+    case "ClassDeclaration": {
+      const name = node.id.name as string;
+      if (isAsync) hoisted.push(name);
+      return [{ start: node.start, end: node.start, text: isAsync ? `${name} = ` : `var ${name} = ` }, { start: node.end, end: node.end, text: ";" }];
+    }
+    case "FunctionDeclaration":
+      // A plain script declares it globally already; inside the arrow it is hoisted locally,
+      // and the arrow's first line publishes it.
+      if (isAsync) functions.push(node.id.name);
+      return [];
+    case "ExportNamedDeclaration": {
+      if (!node.declaration) return [replaceKeepingLines(js, node.start, node.end, "")];
+      const strip = { start: node.start, end: node.declaration.start, text: newlines(js.slice(node.start, node.declaration.start)) };
+      return [strip, ...statementEdits(js, node.declaration, isAsync, hoisted, functions)];
+    }
+    case "ExportAllDeclaration":
+      return [replaceKeepingLines(js, node.start, node.end, "")];
+    case "ExportDefaultDeclaration": {
+      const decl = node.declaration as Node;
+      const strip = { start: node.start, end: decl.start, text: newlines(js.slice(node.start, decl.start)) };
+      if ((decl.type === "FunctionDeclaration" || decl.type === "ClassDeclaration") && decl.id) {
+        return [strip, ...statementEdits(js, decl, isAsync, hoisted, functions)];
+      }
+      return [{ ...strip, text: strip.text + "(" }, { start: decl.end, end: decl.end, text: ");" }];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Dynamic import() and import.meta anywhere in the cell. */
+function importExpressionEdits(program: Node): Edit[] {
+  const edits: Edit[] = [];
+  walk.full(program, (n: Node) => {
+    if (n.type === "ImportExpression") edits.push({ start: n.start, end: n.start + "import".length, text: `${HELPER}.import` });
+    else if (n.type === "MetaProperty" && n.meta.name === "import") edits.push({ start: n.start, end: n.end, text: `${HELPER}.importMeta` });
+  });
+  return edits;
+}
+
+function applyEdits(js: string, edits: Edit[]): string {
+  // Stable for edits at one position: insertion order is kept.
+  const sorted = edits.map((e, i) => ({ ...e, i })).sort((a, b) => a.start - b.start || a.i - b.i);
+  let out = "";
+  let at = 0;
+  for (const e of sorted) {
+    out += js.slice(at, e.start) + e.text;
+    at = Math.max(at, e.end);
+  }
+  return out + js.slice(at);
+}
+
+export function compileCell(code: string): CompiledCell {
+  const js = stripTypes(code);
+  const program = parse(js);
+  const body = program.body as Node[];
+  const isAsync = hasTopLevelAwait(program) || body.some((s) => s.type === "ImportDeclaration");
+  const hoisted: string[] = [];
+  const functions: string[] = [];
+  const edits: Edit[] = importExpressionEdits(program);
+  for (const statement of body) edits.push(...statementEdits(js, statement, isAsync, hoisted, functions));
+
+  const last = body[body.length - 1];
+  const hasResult = last?.type === "ExpressionStatement" && !last.directive;
+  if (!isAsync) return { js: applyEdits(js, edits), isAsync, hasResult, line1Offset: 0 };
+
+  if (hasResult) {
+    edits.push({ start: last.expression.start, end: last.expression.start, text: "return (" });
+    edits.push({ start: last.expression.end, end: last.expression.end, text: ")" });
+  }
+  const declare = hoisted.length ? `var ${[...new Set(hoisted)].join(", ")}; ` : "";
+  const publish = functions.map((f) => `globalThis[${JSON.stringify(f)}] = ${f}; `).join("");
+  const prefix = `${declare}(async () => { ${publish}`;
+  return { js: `${prefix}${applyEdits(js, edits)}\n})()`, isAsync, hasResult, line1Offset: prefix.length };
+}

@@ -1,0 +1,93 @@
+// Where output goes. Each request runs inside a CellScope held in AsyncLocalStorage, so writes
+// from timers and promises a cell started still land in that cell, even after it ends.
+// Stream writes are coalesced: a cell printing 100,000 lines sends a handful of messages.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type Message, newHeader } from "./wire.js";
+
+export type OutChannel = "shell" | "control" | "iopub" | "stdin";
+export type Outbox = (channel: OutChannel, msg: Message) => void;
+
+const FLUSH_AFTER_MS = 40;
+const FLUSH_AT_CHARS = 1 << 20;
+
+export class CellScope {
+  /** Runs of text, in order; consecutive writes to one stream join the same run. */
+  private pending: { name: "stdout" | "stderr"; parts: string[] }[] = [];
+  private pendingChars = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Output still being produced (a chart rendering) that the reply must wait for. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly parent: Message,
+    private readonly outbox: Outbox,
+    readonly session: string,
+    /** Whether the request allowed input_request on stdin. */
+    readonly allowStdin = false,
+  ) {}
+
+  /** Builds a message whose parent is this scope's request. */
+  message(msgType: string, content: Record<string, unknown>, identities: Buffer[] = [Buffer.from(msgType)]): Message {
+    return { identities, header: newHeader(msgType, this.session), parent_header: this.parent.header, metadata: {}, content, buffers: [] };
+  }
+
+  /** An iopub message; pending stream text goes first so order is kept. */
+  publish(msgType: string, content: Record<string, unknown>): void {
+    this.flush();
+    this.outbox("iopub", this.message(msgType, content));
+  }
+
+  /** A reply on the request's own channel, with its identities. */
+  reply(channel: OutChannel, msgType: string, content: Record<string, unknown>): void {
+    this.flush();
+    this.outbox(channel, this.message(msgType, content, this.parent.identities));
+  }
+
+  write(name: "stdout" | "stderr", text: string): void {
+    if (!text) return;
+    const last = this.pending[this.pending.length - 1];
+    if (last?.name === name) last.parts.push(text);
+    else this.pending.push({ name, parts: [text] });
+    this.pendingChars += text.length;
+    if (this.pendingChars >= FLUSH_AT_CHARS) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), FLUSH_AFTER_MS).unref();
+  }
+
+  /** Holds the reply until `work` settles, so its output lands before idle. */
+  track<T>(work: Promise<T>): Promise<T> {
+    const settled = work.finally(() => this.inFlight.delete(settled));
+    settled.catch(() => {});
+    this.inFlight.add(settled);
+    return work;
+  }
+
+  /** Waits for tracked output, including output that tracked work starts while it runs. */
+  async settle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    this.flush();
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pendingChars === 0) return;
+    const runs = this.pending;
+    this.pending = [];
+    this.pendingChars = 0;
+    for (const { name, parts } of runs) this.outbox("iopub", this.message("stream", { name, text: parts.join("") }));
+  }
+}
+
+export const cellStorage = new AsyncLocalStorage<CellScope>();
+
+let lastScope: CellScope | undefined;
+
+/** The scope of the code now running, or the last request's when the origin is unknown. */
+export function currentScope(): CellScope | undefined {
+  return cellStorage.getStore() ?? lastScope;
+}
+
+export function runInScope<T>(scope: CellScope, fn: () => T): T {
+  lastScope = scope;
+  return cellStorage.run(scope, fn);
+}

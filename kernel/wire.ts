@@ -1,0 +1,116 @@
+// Pure codec for the Jupyter wire protocol: multipart frames <-> messages, HMAC signing.
+// No sockets here, so every rule of the framing can be unit-tested.
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+
+export const DELIMITER = "<IDS|MSG>";
+export const PROTOCOL_VERSION = "5.3";
+
+export interface Header {
+  msg_id: string;
+  session: string;
+  username: string;
+  date: string;
+  msg_type: string;
+  version: string;
+  [extra: string]: unknown;
+}
+
+export interface Message<C = Record<string, any>> {
+  /** Routing identities (ROUTER sockets prepend them); replies copy the request's. */
+  identities: Buffer[];
+  header: Header;
+  parent_header: Header | Record<string, never>;
+  metadata: Record<string, unknown>;
+  content: C;
+  buffers: Buffer[];
+}
+
+export class WireError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WireError";
+  }
+}
+
+/** Signs the four JSON frames, as the connection file's scheme says. An empty key signs nothing. */
+export class Signer {
+  private readonly algorithm: string;
+  constructor(private readonly key: string, scheme = "hmac-sha256") {
+    if (!scheme.startsWith("hmac-")) throw new WireError(`signature_scheme ${JSON.stringify(scheme)}: only hmac-* schemes are supported`);
+    this.algorithm = scheme.slice("hmac-".length);
+    // Fail now, not on the first message, when Node's crypto lacks the digest.
+    if (key) createHmac(this.algorithm, key);
+  }
+
+  sign(frames: Buffer[]): string {
+    if (!this.key) return "";
+    const hmac = createHmac(this.algorithm, this.key);
+    for (const frame of frames) hmac.update(frame);
+    return hmac.digest("hex");
+  }
+
+  /** Constant-time check; with a key set, a missing signature never verifies. */
+  verify(signature: Buffer, frames: Buffer[]): boolean {
+    if (!this.key) return true;
+    const expected = Buffer.from(this.sign(frames), "ascii");
+    return signature.length === expected.length && timingSafeEqual(signature, expected);
+  }
+}
+
+export function newHeader(msgType: string, session: string, username = "stillroom"): Header {
+  return {
+    msg_id: randomUUID(),
+    session,
+    username,
+    date: new Date().toISOString(),
+    msg_type: msgType,
+    version: PROTOCOL_VERSION,
+  };
+}
+
+/** Frames of a message, signature included, ready for a zeromq send. */
+export function encode(message: Message, signer: Signer): Buffer[] {
+  const json = [message.header, message.parent_header, message.metadata, message.content].map(
+    (part) => Buffer.from(JSON.stringify(part ?? {}), "utf8"),
+  );
+  const signature = Buffer.from(signer.sign(json), "ascii");
+  return [...message.identities, Buffer.from(DELIMITER), signature, ...json, ...message.buffers];
+}
+
+/**
+ * Message from received frames. Throws WireError naming what is wrong: a missing delimiter,
+ * too few frames, a bad signature, or a JSON frame that does not parse to an object.
+ */
+export function decode(frames: Buffer[], signer: Signer): Message {
+  const at = frames.findIndex((f) => f.length === DELIMITER.length && f.toString("latin1") === DELIMITER);
+  if (at < 0) throw new WireError(`no ${DELIMITER} delimiter among ${frames.length} frames`);
+  if (frames.length < at + 6) throw new WireError(`expected 5 frames after the delimiter, got ${frames.length - at - 1}`);
+  const signature = frames[at + 1]!;
+  const json = frames.slice(at + 2, at + 6);
+  if (!signer.verify(signature, json)) throw new WireError("signature does not match (message dropped)");
+  const names = ["header", "parent_header", "metadata", "content"] as const;
+  const parts = json.map((frame, i) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(frame.toString("utf8"));
+    } catch (e) {
+      throw new WireError(`${names[i]} frame is not JSON: ${(e as Error).message}`);
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new WireError(`${names[i]} frame must be a JSON object`);
+    }
+    return value as Record<string, any>;
+  });
+  const header = parts[0] as Header;
+  if (typeof header.msg_type !== "string" || typeof header.msg_id !== "string") {
+    throw new WireError("header lacks a string msg_type or msg_id");
+  }
+  return {
+    identities: frames.slice(0, at),
+    header,
+    parent_header: parts[1] as Header,
+    metadata: parts[2]!,
+    content: parts[3]!,
+    buffers: frames.slice(at + 6),
+  };
+}
