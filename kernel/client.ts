@@ -57,9 +57,11 @@ type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; reply?
 export class KernelClient {
   readonly session = randomBytes(8).toString("hex");
   private readonly signer: Signer;
-  private readonly shell = new zmq.Dealer();
+  // shell and stdin share a routing id: the kernel sends input_request to the shell request's
+  // identity on its stdin socket, as jupyter_client arranges it.
+  private readonly shell = new zmq.Dealer({ routingId: this.session });
   private readonly control = new zmq.Dealer();
-  private readonly stdin = new zmq.Dealer();
+  private readonly stdin = new zmq.Dealer({ routingId: this.session });
   private readonly iopub = new zmq.Subscriber();
   private readonly pending = new Map<string, Pending>();
   /** Every iopub message received, in order (tests inspect it). */

@@ -43,7 +43,8 @@ export function stripTypes(code: string): string {
     const err = e as Error & { loc?: { line: number; column: number } };
     const m = /\((\d+):(\d+)\)\s*$/.exec(err.message);
     const line = err.loc?.line ?? (m ? Number(m[1]) : 1);
-    const column = err.loc?.column ?? (m ? Number(m[2]) : 0);
+    // sucrase counts columns from 1.
+    const column = (err.loc?.column ?? (m ? Number(m[2]) : 1)) - 1;
     throw new CellSyntaxError(err.message.replace(/^Error transforming .*?:\s*/, ""), line, column);
   }
 }
@@ -121,7 +122,7 @@ function importEdits(js: string, node: Node, hoisted: string[]): Edit {
       const imported = s.imported.type === "Literal" ? JSON.stringify(s.imported.value) : s.imported.name;
       return `${imported}: ${s.local.name}`;
     });
-    parts.push(`({ ${fields.join(", ")} } = ${HELPER}.interop(${load}));`);
+    parts.push(`;({ ${fields.join(", ")} } = ${HELPER}.interop(${load}));`);
   }
   return replaceKeepingLines(js, node.start, node.end, parts.join(" "));
 }
@@ -129,7 +130,8 @@ function importEdits(js: string, node: Node, hoisted: string[]): Edit {
 /** let/const/var at top level: `var` in a plain script; an assignment inside the async arrow. */
 function declarationEdits(node: Node, isAsync: boolean, hoisted: string[]): Edit[] {
   if (!isAsync) return [{ start: node.start, end: node.start + node.kind.length, text: "var" }];
-  const edits: Edit[] = [{ start: node.start, end: node.start + node.kind.length, text: "(" }];
+  // The leading ";" stops a previous line without a semicolon from calling the "(".
+  const edits: Edit[] = [{ start: node.start, end: node.start + node.kind.length, text: ";(" }];
   for (const d of node.declarations as Node[]) {
     hoisted.push(...patternNames(d.id));
     if (!d.init) edits.push({ start: d.id.end, end: d.id.end, text: " = undefined" });
@@ -168,7 +170,7 @@ function statementEdits(js: string, node: Node, isAsync: boolean, hoisted: strin
       if ((decl.type === "FunctionDeclaration" || decl.type === "ClassDeclaration") && decl.id) {
         return [strip, ...statementEdits(js, decl, isAsync, hoisted, functions)];
       }
-      return [{ ...strip, text: strip.text + "(" }, { start: decl.end, end: decl.end, text: ");" }];
+      return [{ ...strip, text: strip.text + ";(" }, { start: decl.end, end: decl.end, text: ");" }];
     }
     default:
       return [];

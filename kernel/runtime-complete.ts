@@ -11,6 +11,8 @@ const KEYWORDS = [
   "undefined", "var", "void", "while", "yield",
 ];
 
+const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
+
 export interface Completion {
   matches: string[];
   /** UTF-16 offsets of the text the matches replace. */
@@ -32,7 +34,7 @@ function memberNames(value: unknown): string[] {
 /** The identifier path and partial name that end at the cursor: `a.b.c` with `ma`. */
 export function tokenAt(code: string, cursor: number): { path: string[]; prefix: string; start: number } {
   const before = code.slice(0, cursor);
-  const m = /((?:[A-Za-z_$][\w$]*\s*\??\.\s*)*)([A-Za-z_$][\w$]*)?$/.exec(before)!;
+  const m = /((?:[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*\s*\??\.\s*)*)([\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*)?$/u.exec(before)!;
   const path = m[1] ? m[1].split(".").map((s) => s.replace(/[\s?]/g, "")).filter(Boolean) : [];
   const prefix = m[2] ?? "";
   return { path, prefix, start: cursor - prefix.length };
@@ -50,6 +52,6 @@ export function runtimeComplete(code: string, cursor: number): Completion {
     if (target === undefined || target === null) return { matches: [], start, end: cursor };
   }
   const candidates = path.length ? memberNames(target) : [...memberNames(globalThis), ...KEYWORDS];
-  const matches = [...new Set(candidates.filter((n) => n.startsWith(prefix) && /^[A-Za-z_$][\w$]*$/.test(n)))].sort();
+  const matches = [...new Set(candidates.filter((n) => n.startsWith(prefix) && IDENTIFIER.test(n)))].sort();
   return { matches, start, end: cursor };
 }

@@ -1,34 +1,12 @@
 // The kernel process: the IO thread owns the sockets; this (main) thread runs cells.
-// stdout/stderr writes become stream messages of the cell that made them, and errors that
-// escape a cell (a throwing timer, an unhandled rejection) are reported, never fatal.
 import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { installOutputCapture } from "./capture.js";
 import type { ConnectionInfo } from "./connection.js";
 import { Handler, type LanguageTools, type TypecheckMode } from "./handler.js";
 import type { FromIo, IoThreadData, ToIo } from "./io-thread.js";
 import { log } from "./log.js";
 import { installGlobals, loadGlobalsFor } from "./preload.js";
-import { currentScope } from "./scope.js";
-
-function captureStream(stream: NodeJS.WriteStream, name: "stdout" | "stderr"): void {
-  const original = stream.write.bind(stream);
-  stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
-    const scope = currentScope();
-    if (!scope) return original(chunk as string, encoding as BufferEncoding, callback as () => void);
-    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
-    scope.write(name, text);
-    const done = typeof encoding === "function" ? encoding : callback;
-    if (typeof done === "function") queueMicrotask(() => (done as () => void)());
-    return true;
-  }) as typeof stream.write;
-}
-
-function reportEscaped(kind: string, error: unknown): void {
-  const scope = currentScope();
-  const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-  if (scope) scope.write("stderr", `${kind}: ${text}\n`);
-  else log(`${kind}: ${text}`);
-}
 
 export interface KernelOptions {
   connection: ConnectionInfo;
@@ -49,10 +27,7 @@ export async function startKernel(options: KernelOptions): Promise<void> {
     prepare: loadGlobalsFor,
   });
   installGlobals(handler);
-  captureStream(process.stdout, "stdout");
-  captureStream(process.stderr, "stderr");
-  process.on("uncaughtException", (e) => reportEscaped("Uncaught error after the cell ended", e));
-  process.on("unhandledRejection", (e) => reportEscaped("Unhandled promise rejection", e));
+  installOutputCapture({ orphansToLastCell: true });
 
   await new Promise<void>((resolve, reject) => {
     io.on("error", (e) => {
