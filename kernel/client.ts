@@ -220,8 +220,9 @@ export class KernelClient {
   /** Asks the kernel to shut down and waits for the process to exit. */
   async shutdown(): Promise<void> {
     const exited = this.process && this.process.exitCode === null ? new Promise((r) => this.process!.once("exit", r)) : Promise.resolve();
-    await Promise.race([this.request("control", "shutdown_request", { restart: false }), new Promise((r) => setTimeout(r, 5000))]);
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    const grace = () => new Promise((r) => setTimeout(r, 5000).unref());
+    await Promise.race([this.request("control", "shutdown_request", { restart: false }), grace()]);
+    await Promise.race([exited, grace()]);
     this.close();
   }
 

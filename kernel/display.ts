@@ -13,9 +13,14 @@ export interface DisplayOptions {
 
 export interface DisplayHandle {
   readonly id: string;
+  /** Resolves once the output has been sent. */
+  readonly shown: Promise<void>;
   /** Replaces every view of this display with a new value. */
   update(value: unknown): Promise<void>;
 }
+
+/** A handle as a cell's last value shows nothing: display() already showed it. */
+const NO_OUTPUT = { [Symbol.for("Jupyter.display")]: () => null };
 
 function scopeOrThrow(): CellScope {
   const scope = currentScope();
@@ -29,22 +34,24 @@ class Bundle {
 }
 
 async function toBundle(value: unknown): Promise<MimeBundle> {
-  return value instanceof Bundle ? value.bundle : mimeBundle(value);
+  if (value instanceof Bundle) return value.bundle;
+  return (await mimeBundle(value)) ?? { "text/plain": "" };
 }
 
 function send(scope: CellScope, msgType: "display_data" | "update_display_data", data: MimeBundle, id: string, metadata = {}): void {
   scope.publish(msgType, { data, metadata, transient: { display_id: id } });
 }
 
-function show(value: unknown, options: DisplayOptions = {}): Promise<DisplayHandle> {
+function show(value: unknown | Promise<unknown>, options: DisplayOptions = {}): DisplayHandle {
   const scope = scopeOrThrow();
   const id = options.id ?? randomUUID();
-  const handle: DisplayHandle = {
-    id,
-    update: (next) => scope.track(toBundle(next).then((data) => send(scope, "update_display_data", data, id))),
-  };
   // Tracked, so a call without await still lands before the cell's reply.
-  return scope.track(toBundle(value).then((data) => (send(scope, "display_data", data, id, options.metadata), handle)));
+  const shown = scope.inOrder(Promise.resolve(value).then(toBundle), (data) => send(scope, "display_data", data, id, options.metadata));
+  return Object.assign(Object.create(NO_OUTPUT), {
+    id,
+    shown,
+    update: (next: unknown) => scope.inOrder(toBundle(next), (data) => send(scope, "update_display_data", data, id)),
+  });
 }
 
 function requireString(name: string, value: unknown): string {
@@ -52,21 +59,23 @@ function requireString(name: string, value: unknown): string {
   return value;
 }
 
-function rowsToTable(rows: unknown): Promise<unknown> {
-  if (isArqueroTable(rows)) return Promise.resolve(rows);
-  if (!Array.isArray(rows)) throw new TypeError("display.table: expected an arquero table or an array of row objects");
-  return import("arquero").then((aq) => aq.from(rows as object[]));
+async function rowsToTable(rows: unknown): Promise<unknown> {
+  if (isArqueroTable(rows)) return rows;
+  const aq = await import("arquero");
+  return aq.from(rows as object[]);
 }
 
 export interface Display {
-  (value: unknown, options?: DisplayOptions): Promise<DisplayHandle>;
-  html(html: string, options?: DisplayOptions): Promise<DisplayHandle>;
-  markdown(markdown: string, options?: DisplayOptions): Promise<DisplayHandle>;
-  svg(svg: string, options?: DisplayOptions): Promise<DisplayHandle>;
-  png(bytes: Uint8Array, options?: DisplayOptions): Promise<DisplayHandle>;
-  json(value: unknown, options?: DisplayOptions): Promise<DisplayHandle>;
-  vegaLite(spec: Record<string, unknown>, options?: DisplayOptions): Promise<DisplayHandle>;
-  table(table: unknown, options?: DisplayOptions): Promise<DisplayHandle>;
+  (value: unknown, options?: DisplayOptions): DisplayHandle;
+  html(html: string, options?: DisplayOptions): DisplayHandle;
+  markdown(markdown: string, options?: DisplayOptions): DisplayHandle;
+  svg(svg: string, options?: DisplayOptions): DisplayHandle;
+  png(bytes: Uint8Array, options?: DisplayOptions): DisplayHandle;
+  json(value: unknown, options?: DisplayOptions): DisplayHandle;
+  /** A Vega-Lite v5 chart, with an SVG rendering beside the spec. */
+  vegaLite(spec: Record<string, unknown>, options?: DisplayOptions): DisplayHandle;
+  /** An arquero table, or an array of row objects. */
+  table(table: unknown, options?: DisplayOptions): DisplayHandle;
   /** Clears the cell's output; with wait, only when the next output arrives (no flicker). */
   clear(options?: { wait?: boolean }): void;
 }
@@ -81,15 +90,15 @@ function makeDisplay(): Display {
     return show(new Bundle({ "image/png": Buffer.from(bytes).toString("base64"), "text/plain": "<PNG image>" }), o);
   };
   display.json = (value, o) => show(new Bundle({ "application/json": value as object, "text/plain": JSON.stringify(value, null, 2) }), o);
-  display.vegaLite = (spec, o) => {
-    const scope = scopeOrThrow();
-    return scope.track(vegaLiteBundle(spec)).then((bundle) => show(new Bundle(bundle), o));
-  };
+  display.vegaLite = (spec, o) => show(vegaLiteBundle(spec).then((bundle) => new Bundle(bundle)), o);
   display.table = (table, o) => {
-    const scope = scopeOrThrow();
-    return scope.track(rowsToTable(table)).then((t) => show(t, o));
+    if (!isArqueroTable(table) && !Array.isArray(table)) throw new TypeError("display.table: expected an arquero table or an array of row objects");
+    return show(rowsToTable(table), o);
   };
-  display.clear = (options = {}) => scopeOrThrow().publish("clear_output", { wait: Boolean(options.wait) });
+  display.clear = (options = {}) => {
+    const scope = scopeOrThrow();
+    void scope.inOrder(Promise.resolve(), () => scope.publish("clear_output", { wait: Boolean(options.wait) }));
+  };
   return display;
 }
 

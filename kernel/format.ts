@@ -37,11 +37,13 @@ export function plainText(value: unknown): string {
 
 const TABLE_ROWS = 100;
 
-export async function mimeBundle(value: unknown): Promise<MimeBundle> {
+/** The value's bundle; null when the value asks to show nothing (its display method returns null). */
+export async function mimeBundle(value: unknown): Promise<MimeBundle | null> {
   const own = (value as Record<symbol, unknown> | null)?.[JUPYTER_DISPLAY];
   if (typeof own === "function") {
     const bundle = await own.call(value);
-    if (bundle && typeof bundle === "object") return { "text/plain": plainText(value), ...(bundle as MimeBundle) };
+    if (bundle === null) return null;
+    if (typeof bundle === "object") return { "text/plain": plainText(value), ...(bundle as MimeBundle) };
   }
   if (isArqueroTable(value)) {
     const limit = { limit: TABLE_ROWS };

@@ -15,6 +15,8 @@ import type { Message } from "./wire.js";
 
 /** What the TypeScript language service adds; optional, so the kernel starts without it. */
 export interface LanguageTools {
+  /** False while the service is still loading: replies do not wait for it then. */
+  readonly isReady?: boolean;
   addCell(code: string): void;
   complete(code: string, cursor: number): Promise<{ matches: string[]; start: number; end: number }>;
   inspect(code: string, cursor: number, detailLevel: number): Promise<Record<string, string> | null>;
@@ -60,6 +62,12 @@ export class Handler {
     this.typecheck = options.typecheck ?? "warn";
     this.budgetMs = options.typecheckBudgetMs ?? 1500;
     this.prepare = options.prepare ?? (async () => {});
+  }
+
+  /** Attaches the language service once it has loaded, telling it the cells that ran before. */
+  attachLanguage(tools: LanguageTools): void {
+    for (const code of this.history.inputs()) tools.addCell(code);
+    this.language = tools;
   }
 
   /** Entry point for every message the IO thread forwards. */
@@ -161,10 +169,8 @@ export class Handler {
       this.language?.addCell(code);
       await scope.settle();
       if (this.typecheck === "warn") this.warn(scope, await check);
-      if (result.hasValue && result.value !== undefined && !silent) {
-        const data = await mimeBundle(result.value);
-        scope.publish("execute_result", { execution_count: count, data, metadata: {} });
-      }
+      const data = result.hasValue && result.value !== undefined && !silent ? await mimeBundle(result.value) : null;
+      if (data) scope.publish("execute_result", { execution_count: count, data, metadata: {} });
       scope.reply("shell", "execute_reply", {
         status: "ok",
         execution_count: count,
@@ -186,7 +192,7 @@ export class Handler {
 
   /** Type errors in "warn" mode, bounded so a slow checker never holds a reply for long. */
   private typeWarnings(code: string): Promise<string[]> {
-    if (this.typecheck === "off" || !this.language) return Promise.resolve([]);
+    if (this.typecheck === "off" || !this.language || this.language.isReady === false) return Promise.resolve([]);
     const timeout = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), this.budgetMs).unref());
     return Promise.race([this.language.diagnostics(code).catch(() => []), timeout]);
   }
@@ -201,7 +207,7 @@ export class Handler {
     for (const [name, expr] of Object.entries(expressions as Record<string, unknown>)) {
       try {
         const value = vm.runInThisContext(stripTypes(String(expr)));
-        out[name] = { status: "ok", data: await mimeBundle(value), metadata: {} };
+        out[name] = { status: "ok", data: (await mimeBundle(value)) ?? {}, metadata: {} };
       } catch (e) {
         out[name] = { status: "error", ...this.executor.report(e) };
       }

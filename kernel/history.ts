@@ -24,6 +24,11 @@ export class History {
     this.records.push({ line, input, output });
   }
 
+  /** Every input so far, oldest first. */
+  inputs(): string[] {
+    return this.records.map((r) => r.input);
+  }
+
   private entry(r: HistoryRecord, withOutput: boolean): HistoryEntry {
     return [this.session, r.line, withOutput ? [r.input, r.output] : r.input];
   }

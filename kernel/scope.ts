@@ -17,6 +17,9 @@ export class CellScope {
   private timer: NodeJS.Timeout | null = null;
   /** Output still being produced (a chart rendering) that the reply must wait for. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Outputs leave in the order they were asked for, even when one takes a while to render. */
+  private chain: Promise<void> = Promise.resolve();
+  private chained = 0;
 
   constructor(
     readonly parent: Message,
@@ -43,8 +46,25 @@ export class CellScope {
     this.outbox(channel, this.message(msgType, content, this.parent.identities));
   }
 
+  /**
+   * Publishes `render`'s message after every output asked for before it; tracked, so the
+   * reply waits for it.
+   */
+  inOrder<T>(render: Promise<T>, publish: (value: T) => void): Promise<void> {
+    render.catch(() => {});
+    this.chained++;
+    const step = this.chain.then(() => render).then(publish).finally(() => this.chained--);
+    this.chain = step.catch(() => {});
+    return this.track(step);
+  }
+
   write(name: "stdout" | "stderr", text: string): void {
     if (!text) return;
+    if (this.chained > 0) {
+      // A display is still rendering: this text comes after it.
+      void this.inOrder(Promise.resolve(), () => this.write(name, text));
+      return;
+    }
     const last = this.pending[this.pending.length - 1];
     if (last?.name === name) last.parts.push(text);
     else this.pending.push({ name, parts: [text] });

@@ -55,13 +55,9 @@ export async function startKernel(options: KernelOptions): Promise<void> {
     });
   });
 
-  // The language service is heavy; it loads once the kernel is answering.
-  if (options.language) {
-    setTimeout(() => {
-      options.language!().then(
-        (tools) => (handler.language = tools),
-        (e) => log(`language service unavailable: ${(e as Error).message}`),
-      );
-    }, 200).unref();
-  }
+  // The language service loads in its own worker once the kernel is answering.
+  options.language?.().then(
+    (tools) => handler.attachLanguage(tools),
+    (e) => log(`language service unavailable: ${(e as Error).message}`),
+  );
 }

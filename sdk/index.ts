@@ -1,6 +1,15 @@
 // The Stillroom SDK: the one public barrel. Nothing here imports the kernel.
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
+import * as backend from "./backend/index.js";
+import { registerChainedOps } from "./backend/chained-ops.js";
+import { registerGradients } from "./nn/gradients.js";
+import * as io from "./io/index.js";
+import * as models from "./models/index.js";
 
-export { tf };
+// tfjs-core's Node entry leaves both of these to side-effect modules Node cannot load.
+registerChainedOps();
+registerGradients();
+await backend.use("auto");
+
+export { backend, io, models, tf };
 export const version = "0.1.0";

@@ -33,7 +33,7 @@ test("execute: state across cells, result, streams, display and errors", async (
   const r = await kernel.execute("total += 2\nconsole.log('out'); console.error('err')\ntotal");
   assert.deepEqual(types(r), ["status", "execute_input", "stream", "stream", "execute_result", "status"]);
   assert.equal(r.outputs[4]!.content.data["text/plain"], "42");
-  const shown = await kernel.execute("const h = await display.markdown('# hi'); await h.update({ a: 1 })");
+  const shown = await kernel.execute("const h = display.markdown('# hi'); await h.update({ a: 1 }); h");
   const display = shown.outputs.find((o) => o.header.msg_type === "display_data")!;
   const update = shown.outputs.find((o) => o.header.msg_type === "update_display_data")!;
   assert.equal(display.content.data["text/markdown"], "# hi");

@@ -1,0 +1,217 @@
+// The main thread's side of the language service: starts language-worker.js and forwards each
+// LanguageTools call to it by request id. This file never loads TypeScript.
+//
+// Failures stay small: a call the worker cannot answer rejects (the handler then falls back to
+// runtime completion); a call that takes too long rejects, and the worker, presumed stuck, is
+// replaced. A worker that dies rejects what was waiting, and until a replacement is ready (its
+// cells replayed) every call rejects at once. After maxRestarts replacements it stays down and
+// calls keep rejecting at once. The worker holds the process open only while a call waits.
+import { Worker } from "node:worker_threads";
+import type { LanguageTools } from "./handler.js";
+import type { LanguageMethod, LanguageRequest, LanguageResponse, LanguageWorkerData } from "./language-worker.js";
+import { log } from "./log.js";
+
+export interface LanguageClientOptions {
+  /** The notebook's folder (imports resolve from it); defaults to process.cwd(). */
+  cwd?: string;
+  /** How long one call may take once the worker is warm, in ms (default 10 s). */
+  timeoutMs?: number;
+  /** The same before the worker's warm-up is done: the first call waits for it (default 60 s). */
+  startTimeoutMs?: number;
+  /** How many times a dead worker is replaced (default 2). */
+  maxRestarts?: number;
+}
+
+/** How long the worker took (ms): from spawn to TypeScript loaded, then the warm-up, and spawn to ready in all. */
+export interface ReadyTimes {
+  importMs: number;
+  warmMs: number;
+  wallMs: number;
+}
+
+interface Pending {
+  resolve: (value: any) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class LanguageClient implements LanguageTools {
+  private worker: Worker | null = null;
+  private ready = false;
+  private replacing = false;
+  private closed = false;
+  private restarts = 0;
+  private nextId = 1;
+  private downReason = "language worker is not running";
+  private readonly pending = new Map<number, Pending>();
+  /** Every cell added, to replay into a replacement worker. */
+  private readonly cells: string[] = [];
+  private readonly cwd: string;
+  private readonly timeoutMs: number;
+  private readonly startTimeoutMs: number;
+  private readonly maxRestarts: number;
+  private readyWaiters: ((times: ReadyTimes) => void)[] = [];
+  /** Whether a worker is loaded and answering (diagnostics are not worth waiting for before). */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Set once the current worker is ready. */
+  times: ReadyTimes | null = null;
+
+  constructor(options: LanguageClientOptions = {}) {
+    this.cwd = options.cwd ?? process.cwd();
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
+    this.maxRestarts = options.maxRestarts ?? 2;
+  }
+
+  /** The worker thread now serving calls (tests use it to kill the worker). */
+  get thread(): Worker | null {
+    return this.worker;
+  }
+
+  start(): void {
+    if (this.closed || this.worker) return;
+    const spawnedAt = performance.timeOrigin + performance.now();
+    const workerData: LanguageWorkerData = { cwd: this.cwd };
+    // The worker sends its own stdout and stderr to the kernel's log (piping them here would keep
+    // the process alive, and output through this thread's streams would land in a cell's output).
+    const worker = new Worker(new URL("./language-worker.js", import.meta.url), { workerData });
+    worker.on("message", (m: LanguageResponse) => this.onMessage(worker, m, spawnedAt));
+    worker.on("error", (e) => this.down(worker, `language worker failed: ${e?.stack ?? e}`));
+    worker.on("exit", (code) => this.down(worker, `language worker exited with code ${code}`));
+    this.worker = worker;
+    this.ready = false;
+    for (const code of this.cells) worker.postMessage({ method: "addCell", args: [code] } satisfies LanguageRequest);
+    this.holdOpen();
+  }
+
+  /** Resolves when the current worker has loaded TypeScript and warmed up. */
+  whenReady(): Promise<ReadyTimes> {
+    if (this.ready && this.times) return Promise.resolve(this.times);
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  addCell(code: string): void {
+    this.cells.push(code);
+    if (this.closed || !this.worker) return;
+    try {
+      this.worker.postMessage({ method: "addCell", args: [code] } satisfies LanguageRequest);
+    } catch (e) {
+      log(`language service: addCell failed: ${(e as Error).message}`);
+    }
+  }
+
+  complete(code: string, cursor: number): Promise<{ matches: string[]; start: number; end: number }> {
+    return this.call("complete", [code, cursor]);
+  }
+
+  inspect(code: string, cursor: number, detailLevel: number): Promise<Record<string, string> | null> {
+    return this.call("inspect", [code, cursor, detailLevel]);
+  }
+
+  diagnostics(code: string): Promise<string[]> {
+    return this.call("diagnostics", [code]);
+  }
+
+  /** Stops the worker; later calls reject at once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.downReason = "language service closed";
+    const worker = this.worker;
+    this.worker = null;
+    this.rejectAll(this.downReason);
+    if (worker) await worker.terminate();
+  }
+
+  private call<T>(method: LanguageMethod, args: unknown[]): Promise<T> {
+    const worker = this.worker;
+    if (this.closed || !worker || this.replacing) return Promise.reject(new Error(this.downReason));
+    const id = this.nextId++;
+    const ms = this.ready ? this.timeoutMs : this.startTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => this.timedOut(worker, id, method, ms), ms);
+      timer.unref();
+      this.pending.set(id, { resolve, reject, timer });
+      this.holdOpen();
+      try {
+        worker.postMessage({ id, method, args } satisfies LanguageRequest);
+      } catch (e) {
+        this.settle(id)?.reject(e as Error);
+      }
+    });
+  }
+
+  private onMessage(worker: Worker, m: LanguageResponse, spawnedAt: number): void {
+    if (worker !== this.worker) return;
+    if (m.kind === "ready") {
+      this.ready = true;
+      this.replacing = false;
+      this.times = { importMs: m.importedAt - spawnedAt, warmMs: m.readyAt - m.importedAt, wallMs: performance.timeOrigin + performance.now() - spawnedAt };
+      for (const resolve of this.readyWaiters.splice(0)) resolve(this.times);
+      return;
+    }
+    const pending = this.settle(m.id);
+    if (!pending) return;
+    if (m.kind === "result") pending.resolve(m.value);
+    else pending.reject(new Error(m.message));
+  }
+
+  private settle(id: number): Pending | undefined {
+    const pending = this.pending.get(id);
+    if (!pending) return undefined;
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    this.holdOpen();
+    return pending;
+  }
+
+  private timedOut(worker: Worker, id: number, method: string, ms: number): void {
+    const pending = this.settle(id);
+    if (!pending) return;
+    pending.reject(new Error(`language service: ${method} took more than ${ms} ms`));
+    if (worker === this.worker) {
+      log(`language service: ${method} took more than ${ms} ms; stopping its worker`);
+      void worker.terminate();
+    }
+  }
+
+  private down(worker: Worker, reason: string): void {
+    if (worker !== this.worker) return;
+    this.worker = null;
+    this.ready = false;
+    this.downReason = reason;
+    this.rejectAll(reason);
+    if (this.closed) return;
+    log(`language service: ${reason}`);
+    if (this.restarts < this.maxRestarts) {
+      this.restarts++;
+      this.replacing = true;
+      this.start();
+    } else {
+      this.replacing = false;
+    }
+  }
+
+  private rejectAll(reason: string): void {
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(new Error(reason));
+  }
+
+  /** The worker keeps the process alive only while a call waits on it. */
+  private holdOpen(): void {
+    if (!this.worker) return;
+    if (this.pending.size) this.worker.ref();
+    else this.worker.unref();
+  }
+}
+
+/**
+ * Starts the worker and returns at once: cells added meanwhile queue in the worker, and the first
+ * call waits for its warm-up (about a second).
+ */
+export async function startLanguageService(options: LanguageClientOptions = {}): Promise<LanguageClient> {
+  const client = new LanguageClient(options);
+  client.start();
+  return client;
+}

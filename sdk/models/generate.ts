@@ -1,0 +1,110 @@
+// Autoregressive generation with a decoding cache: one forward over the (left-padded) prompts,
+// then one token per step. Temperature 0 is greedy.
+
+import * as tf from "@tensorflow/tfjs-core";
+import { DecodeCache } from "../nn/kv-cache.js";
+import { mulberry32 } from "../nn/random.js";
+import type { Model } from "./model.js";
+import { idRows, positionsFromMask } from "./inputs.js";
+import { sampleToken, type Sampling } from "./sampling.js";
+
+export interface GenerateOptions {
+  /** default: generation_config.json max_new_tokens, else 32 */
+  maxNewTokens?: number;
+  /** 0 = greedy; default: generation_config.json (when do_sample) else 0 */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+  /** stop a row at these ids (default: the model's eos ids); null = never stop early */
+  eosTokenId?: number | number[] | null;
+  /** called after each step with the new token of every row */
+  onToken?: (tokens: number[], step: number) => void;
+}
+
+function check(name: string, v: number, ok: boolean, allowed: string): void {
+  if (!ok) throw new Error(`generate: ${name} = ${v}: expected ${allowed}`);
+}
+
+function samplingOf(model: Model, o: GenerateOptions): Sampling & { maxNewTokens: number; seed: number } {
+  const g = model.generationConfig;
+  const s = {
+    maxNewTokens: o.maxNewTokens ?? g.maxNewTokens ?? 32,
+    temperature: o.temperature ?? (g.doSample ? g.temperature : 0),
+    topK: o.topK ?? (g.doSample ? g.topK : 0),
+    topP: o.topP ?? (g.doSample ? g.topP : 1),
+    seed: o.seed ?? 0,
+  };
+  check("maxNewTokens", s.maxNewTokens, Number.isInteger(s.maxNewTokens) && s.maxNewTokens >= 0, "an integer >= 0");
+  check("temperature", s.temperature, Number.isFinite(s.temperature) && s.temperature >= 0, "a number >= 0");
+  check("topK", s.topK, Number.isInteger(s.topK) && s.topK >= 0, "an integer >= 0 (0 = off)");
+  check("topP", s.topP, s.topP > 0 && s.topP <= 1, "a number in (0, 1]");
+  check("seed", s.seed, Number.isInteger(s.seed), "an integer");
+  return s;
+}
+
+export async function generate(model: Model, prompt: string | number[] | number[][], opts: GenerateOptions = {}): Promise<string | number[] | number[][]> {
+  const s = samplingOf(model, opts);
+  const isText = typeof prompt === "string";
+  if (isText && !model.tokenizer) throw new Error("generate: a text prompt needs a tokenizer (load a directory with tokenizer.json)");
+  const raw: number[][] = isText ? [model.tokenizer!.encode(prompt)] : Array.isArray(prompt[0]) ? (prompt as number[][]) : [prompt as number[]];
+  raw.forEach((r, b) => {
+    if (!Array.isArray(r) || r.length === 0) throw new Error(`generate: prompt ${b} is empty`);
+    idRows([r], model.config.vocabSize, `prompt ${b}`);
+  });
+  const eosOpt = opts.eosTokenId === undefined ? model.generationConfig.eosTokenIds : opts.eosTokenId;
+  const eos = new Set(eosOpt === null ? [] : Array.isArray(eosOpt) ? eosOpt : [eosOpt]);
+  const pad = model.generationConfig.padTokenId ?? [...eos][0] ?? 0;
+
+  const B = raw.length;
+  const L = Math.max(...raw.map((r) => r.length));
+  const mask = raw.map((r) => [...Array(L - r.length).fill(0), ...Array(r.length).fill(1)]);
+  const padded = raw.map((r) => [...Array(L - r.length).fill(pad), ...r]);
+  const padding = raw.some((r) => r.length < L);
+  const nextPos = raw.map((r) => r.length);
+  const out: number[][] = raw.map(() => []);
+  const done = raw.map(() => false);
+  const rng = mulberry32(s.seed);
+  const cache = new DecodeCache(model.config.nLayers);
+
+  // One forward over ids [B, T] at positions [B, T]; returns the last position's logits per row.
+  const step = async (ids: number[][], positions: number[][]): Promise<Float32Array[]> => {
+    const T = ids[0].length;
+    const logits = tf.tidy(() =>
+      model.withHooks(() =>
+        model.forward(tf.tensor2d(ids, [B, T], "int32"), {                      // [B, T]
+          positions: tf.tensor2d(positions, [B, T], "int32"),                   // [B, T]
+          keyMask: padding ? tf.tensor2d(mask, [B, mask[0].length], "float32") : null, // [B, S]
+          cache,
+          lastOnly: true,
+        }),                                                                     // [B, 1, V]
+      ),
+    );
+    cache.length += T;
+    const data = (await logits.data()) as Float32Array;
+    logits.dispose();
+    const V = model.config.vocabSize;
+    return Array.from({ length: B }, (_, b) => data.subarray(b * V, (b + 1) * V));
+  };
+
+  try {
+    let rows = s.maxNewTokens > 0 ? await step(padded, positionsFromMask(mask)) : [];
+    for (let t = 0; t < s.maxNewTokens; t++) {
+      const tokens = rows.map((row, b) => (done[b] ? pad : sampleToken(row, s, rng)));
+      tokens.forEach((tok, b) => {
+        if (done[b]) return;
+        out[b].push(tok);
+        if (eos.has(tok)) done[b] = true;
+      });
+      opts.onToken?.(tokens, t);
+      if (done.every(Boolean) || t === s.maxNewTokens - 1) break;
+      mask.forEach((m) => m.push(1));
+      rows = await step(tokens.map((tok) => [tok]), nextPos.map((p) => [p]));
+      nextPos.forEach((_, b) => nextPos[b]++);
+    }
+  } finally {
+    cache.dispose();
+  }
+  if (isText) return model.tokenizer!.decode(out[0], { skipSpecialTokens: true });
+  return Array.isArray(prompt[0]) ? out : out[0];
+}

@@ -1,0 +1,63 @@
+// Checking and shaping the inputs of logits() and generate(): id rows, attention masks, positions.
+
+import * as tf from "@tensorflow/tfjs-core";
+
+export type IntRows = number[][] | tf.Tensor2D;
+
+function rowsOf(x: IntRows, what: string): number[][] {
+  const rows = x instanceof tf.Tensor ? (x.arraySync() as number[][]) : x;
+  if (!Array.isArray(rows) || rows.length === 0 || !rows.every(Array.isArray)) {
+    throw new Error(`${what}: expected a non-empty number[][] or a 2-D tensor`);
+  }
+  return rows;
+}
+
+/** Token ids [B, T]: a rectangular number[][] or 2-D tensor of integers in [0, vocab). */
+export function idRows(x: IntRows, vocab: number, what = "ids"): number[][] {
+  const rows = rowsOf(x, what);
+  const T = rows[0].length;
+  if (T === 0) throw new Error(`${what}: rows are empty`);
+  rows.forEach((r, b) => {
+    if (r.length !== T) throw new Error(`${what}: row ${b} has ${r.length} tokens, row 0 has ${T} (rows must have equal length)`);
+    r.forEach((id, t) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new Error(`${what}[${b}][${t}] = ${id}: expected an integer in [0, ${vocab - 1}]`);
+    });
+  });
+  return rows;
+}
+
+/** Attention mask [B, T] of 0/1 matching the ids. */
+export function maskRows(x: IntRows, B: number, T: number, what = "attentionMask"): number[][] {
+  const rows = rowsOf(x, what);
+  if (rows.length !== B || rows.some((r) => r.length !== T)) throw new Error(`${what}: expected shape [${B}, ${T}] like the ids`);
+  rows.forEach((r, b) => r.forEach((m, t) => {
+    if (m !== 0 && m !== 1) throw new Error(`${what}[${b}][${t}] = ${m}: expected 0 or 1`);
+  }));
+  return rows;
+}
+
+/** Positions [B, T] of non-negative integers matching the ids. */
+export function positionRows(x: IntRows, B: number, T: number, what = "positionIds"): number[][] {
+  const rows = rowsOf(x, what);
+  if (rows.length !== B || rows.some((r) => r.length !== T)) throw new Error(`${what}: expected shape [${B}, ${T}] like the ids`);
+  rows.forEach((r, b) => r.forEach((p, t) => {
+    if (!Number.isInteger(p) || p < 0) throw new Error(`${what}[${b}][${t}] = ${p}: expected an integer >= 0`);
+  }));
+  return rows;
+}
+
+/** Positions that skip padding, as Hugging Face generate prepares them: cumsum(mask) - 1, padding at 1. */
+export function positionsFromMask(mask: number[][]): number[][] {
+  return mask.map((r) => {
+    let n = 0;
+    return r.map((m) => (m ? n++ : 1));
+  });
+}
+
+export function arangeRows(B: number, T: number, start = 0): number[][] {
+  return Array.from({ length: B }, () => Array.from({ length: T }, (_, t) => start + t));
+}
+
+export function hasPadding(mask: number[][] | null): boolean {
+  return !!mask && mask.some((r) => r.some((m) => m === 0));
+}

@@ -1,0 +1,28 @@
+// SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
+
+import * as tf from "@tensorflow/tfjs-core";
+import { callModule, type LinearModule, type Module } from "./module.js";
+
+const CHILDREN = ["gate_proj", "up_proj", "down_proj"] as const;
+
+export class SwiGLU implements Module {
+  constructor(public gate_proj: LinearModule, public up_proj: LinearModule, public down_proj: LinearModule) {}
+
+  forward(x: tf.Tensor3D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const g = callModule(this.gate_proj, x);                   // [B, T, F]
+      const u = callModule(this.up_proj, x);                     // [B, T, F]
+      const h = tf.mul(tf.mul(g, tf.sigmoid(g)), u);             // [B, T, F] silu(g) * u
+      return callModule(this.down_proj, h) as tf.Tensor3D;       // [B, T, C]
+    });
+  }
+
+  *namedChildren(): Iterable<[string, Module]> {
+    for (const n of CHILDREN) yield [n, this[n]];
+  }
+
+  setChild(name: string, module: Module): void {
+    if (!(CHILDREN as readonly string[]).includes(name)) throw new Error(`SwiGLU has no child "${name}" (children: ${CHILDREN.join(", ")})`);
+    (this as unknown as Record<string, Module>)[name] = module;
+  }
+}

@@ -1,0 +1,24 @@
+// RMSNorm (Llama, Qwen2, OLMo2): x / sqrt(mean(x^2) + eps) * weight, over the last axis.
+
+import * as tf from "@tensorflow/tfjs-core";
+import type { Module } from "./module.js";
+
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const variance = tf.mean(tf.square(x), -1, true);       // [..., 1]
+    const xhat = tf.mul(x, tf.rsqrt(tf.add(variance, eps))); // [..., C]
+    return tf.mul(xhat, weight);                             // [..., C]
+  });
+}
+
+export class RMSNorm implements Module {
+  constructor(readonly weight: tf.Variable<tf.Rank.R1>, readonly eps: number) {}
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return rmsNorm(x, this.weight, this.eps);
+  }
+
+  *namedParameters(): Iterable<[string, tf.Variable]> {
+    yield ["weight", this.weight];
+  }
+}
