@@ -18,9 +18,13 @@ function define(name: string, value: unknown): void {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
+/** The SDK reports long work (training, EVA collection) through this factory when present. */
+const PROGRESS_HOOK = Symbol.for("stillroom.progress");
+
 export function installGlobals(handler: Handler): void {
   define("display", display);
   define("progress", progress);
+  (globalThis as Record<symbol, unknown>)[PROGRESS_HOOK] = (label: string, total: number) => progress(total, { label });
   define("comms", handler.comms);
   define("input", (prompt?: string, options: { password?: boolean } = {}) => {
     const scope = currentScope();
