@@ -157,6 +157,8 @@ export class Handler {
       return this.fail(scope, content, count, silent, { ename: "TypeError", evalue: "execute_request: content.code must be a string", traceback: [] });
     }
     if (storeHistory) this.history.add(count, code);
+    const help = HELP_FORMS.map((re) => re.exec(code)).find(Boolean);
+    if (help) return this.page(scope, count, help[1]!);
 
     const check = this.typeWarnings(code);
     if (this.typecheck === "strict") {
@@ -182,6 +184,20 @@ export class Handler {
       await scope.settle();
       this.fail(scope, content, count, silent, this.executor.report(error));
     }
+  }
+
+  /** `name?` or `?name` (IPython's forms): the documentation of name, as a pager payload. */
+  private async page(scope: CellScope, count: number, name: string): Promise<void> {
+    let data: Record<string, string> | null = null;
+    try {
+      data = (await this.language?.inspect(name, name.length, 1)) ?? null;
+    } catch (e) {
+      log(`inspection failed: ${(e as Error).message}`);
+    }
+    data ??= runtimeInspect(name, name.length);
+    if (!data) scope.write("stderr", `no documentation found for ${name}\n`);
+    const payload = data ? [{ source: "page", data, start: 0 }] : [];
+    scope.reply("shell", "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload });
   }
 
   private fail(scope: CellScope, content: Record<string, any>, count: number, silent: boolean, report: ErrorReport): void {
@@ -278,9 +294,12 @@ function runtimeInspect(code: string, cursor: number): Record<string, string> | 
   return { "text/plain": text };
 }
 
+const NAME = "([\\p{ID_Start}$_][\\p{ID_Continue}$.]*)";
+const HELP_FORMS = [new RegExp(`^\\s*${NAME}\\s*\\?\\s*$`, "u"), new RegExp(`^\\s*\\?\\s*${NAME}\\s*$`, "u")];
+
 /** is_complete: incomplete when the parser runs out of input, invalid on any other error. */
 export function isComplete(code: string): { status: "complete" | "incomplete" | "invalid"; indent?: string } {
-  if (!code.trim()) return { status: "complete" };
+  if (!code.trim() || HELP_FORMS.some((re) => re.test(code))) return { status: "complete" };
   try {
     parse(stripTypes(code));
     return { status: "complete" };

@@ -210,7 +210,8 @@ export function compileCell(code: string): CompiledCell {
   for (const statement of body) edits.push(...statementEdits(js, statement, isAsync, hoisted, functions));
 
   const last = body[body.length - 1];
-  const hasResult = last?.type === "ExpressionStatement" && !last.directive;
+  // A lone string literal parses as a directive; it is still the cell's value.
+  const hasResult = last?.type === "ExpressionStatement";
   if (!isAsync) return { js: applyEdits(js, edits), isAsync, hasResult, line1Offset: 0 };
 
   if (hasResult) {

@@ -1,12 +1,10 @@
 // The kernel process: the IO thread owns the sockets; this (main) thread runs cells.
 import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import { installOutputCapture } from "./capture.js";
 import type { ConnectionInfo } from "./connection.js";
-import { Handler, type LanguageTools, type TypecheckMode } from "./handler.js";
+import type { LanguageTools, TypecheckMode } from "./handler.js";
 import type { FromIo, IoThreadData, ToIo } from "./io-thread.js";
 import { log } from "./log.js";
-import { installGlobals, loadGlobalsFor } from "./preload.js";
 
 export interface KernelOptions {
   connection: ConnectionInfo;
@@ -20,6 +18,21 @@ export async function startKernel(options: KernelOptions): Promise<void> {
   const workerData: IoThreadData = { connection: options.connection, session, version: options.version };
   const io = new Worker(new URL("./io-thread.js", import.meta.url), { workerData, stdout: false, stderr: false });
   const post = (m: ToIo) => io.postMessage(m);
+  io.on("error", (e) => {
+    log(`IO thread failed: ${e.stack}`);
+    process.exit(1);
+  });
+  // The IO thread boots (and answers kernel_info) while this thread loads the cell machinery;
+  // requests that arrive meanwhile wait here.
+  const early: FromIo[] = [];
+  const buffer = (m: FromIo) => void early.push(m);
+  io.on("message", buffer);
+  const [{ Handler }, { installGlobals, loadGlobalsFor }, { installOutputCapture }] = await Promise.all([
+    import("./handler.js"),
+    import("./preload.js"),
+    import("./capture.js"),
+  ]);
+  io.off("message", buffer);
   const handler = new Handler({
     session,
     outbox: (channel, msg) => post({ kind: "send", channel, msg }),
@@ -30,11 +43,7 @@ export async function startKernel(options: KernelOptions): Promise<void> {
   installOutputCapture({ orphansToLastCell: true });
 
   await new Promise<void>((resolve, reject) => {
-    io.on("error", (e) => {
-      log(`IO thread failed: ${e.stack}`);
-      process.exit(1);
-    });
-    io.on("message", (m: FromIo) => {
+    const onMessage = (m: FromIo) => {
       switch (m.kind) {
         case "bound":
           resolve();
@@ -52,7 +61,9 @@ export async function startKernel(options: KernelOptions): Promise<void> {
           setTimeout(() => process.exit(0), 50);
           break;
       }
-    });
+    };
+    io.on("message", onMessage);
+    for (const m of early.splice(0)) onMessage(m);
   });
 
   // The language service loads in its own worker once the kernel is answering.

@@ -124,3 +124,20 @@ test("input is refused when the request does not allow stdin", async () => {
   assert.equal(reply!.content.status, "error");
   assert.match(String(reply!.content.evalue), /allow_stdin is false/);
 });
+
+test("a cell that is only a string literal has that string as its result", async () => {
+  const { request } = harness();
+  const { out } = await request("execute_request", { code: "'hello'" });
+  assert.equal(out.find((o) => o.msg.header.msg_type === "execute_result")!.msg.content.data["text/plain"], "'hello'");
+});
+
+test("name? pages the documentation of name in the reply payload", async () => {
+  const { request } = harness();
+  await request("execute_request", { code: "const helpTarget = { a: 1 }" });
+  const { reply } = await request("execute_request", { code: "helpTarget?" });
+  assert.equal(reply!.content.status, "ok");
+  assert.equal(reply!.content.payload.length, 1);
+  assert.equal(reply!.content.payload[0].source, "page");
+  assert.match(reply!.content.payload[0].data["text/plain"], /helpTarget: \{ a: 1 \}/);
+  assert.equal(isComplete("helpTarget?").status, "complete");
+});

@@ -1,0 +1,116 @@
+// A kernel with the language service on: type warnings, strict mode, typed completion and hover,
+// and imports resolved from the notebook's own folder.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { KernelClient, type Reply } from "../../kernel/client.js";
+
+let kernel: KernelClient;
+let folder: string;
+
+function writePackage(name: string, files: Record<string, string>): void {
+  const dir = join(folder, "node_modules", name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+}
+
+const stderr = (r: Reply) => r.outputs.filter((o) => o.header.msg_type === "stream" && o.content.name === "stderr").map((o) => o.content.text).join("");
+const result = (r: Reply) => r.outputs.find((o) => o.header.msg_type === "execute_result")?.content.data["text/plain"];
+
+before(async () => {
+  folder = mkdtempSync(join(tmpdir(), "stillroom-notebook-"));
+  writePackage("legacy-cjs", {
+    "package.json": JSON.stringify({ name: "legacy-cjs", version: "1.0.0", main: "index.js" }),
+    "index.js": "exports.twice = (x) => 2 * x; module.exports.kind = 'cjs';",
+  });
+  writePackage("modern-esm", {
+    "package.json": JSON.stringify({ name: "modern-esm", version: "1.0.0", type: "module", exports: { ".": { import: "./index.js" } } }),
+    "index.js": "export const thrice = (x) => 3 * x; export default 'esm';",
+  });
+  writeFileSync(join(folder, "local.mjs"), "export const here = 'local module';");
+  kernel = await KernelClient.start({ cwd: folder, args: ["--typecheck", "warn"], stderr: "ignore" });
+  // Wait until the language service is answering (it loads in its own worker).
+  for (let i = 0; i < 120; i++) {
+    const r = await kernel.request("shell", "complete_request", { code: "Math.ma", cursor_pos: 7 });
+    const probe = await kernel.execute("const probe: number = 'not a number'", { storeHistory: false, silent: true });
+    if ((r.reply.content.matches as string[]).includes("max") && probe) {
+      const warned = await kernel.execute("const probe2: number = 'x'");
+      if (stderr(warned).includes("warning")) break;
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+});
+after(async () => {
+  await kernel.shutdown();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+test("a type error is a warning naming the cell line, and the cell still runs", async () => {
+  const r = await kernel.execute("let fine = 1\nlet count: number = 'three'\ncount");
+  assert.equal(r.reply.content.status, "ok");
+  assert.match(stderr(r), /line 2: .*not assignable to type 'number'/);
+  assert.equal(result(r), "'three'");
+});
+
+test("valid code gives no warnings, across cells and redeclarations", async () => {
+  await kernel.execute("class Point { constructor(public x: number, public y: number) {} }");
+  const r = await kernel.execute("const p = new Point(1, 2)\nconst total: number = p.x + p.y\ntotal");
+  assert.equal(stderr(r), "");
+  const again = await kernel.execute("const p = 'now a string'\np.toUpperCase()");
+  assert.equal(stderr(again), "");
+  assert.equal(result(again), "'NOW A STRING'");
+});
+
+test("completion lists typed members of user classes and of tf", async () => {
+  await kernel.execute("class Meter { reading = 0; calibrate(): void {} }\nconst meter = new Meter()");
+  const code = "meter.ca";
+  const r = await kernel.request("shell", "complete_request", { code, cursor_pos: code.length });
+  assert.deepEqual(r.reply.content.matches, ["calibrate"]);
+  assert.equal(r.reply.content.cursor_start, 6);
+  const tfCode = "tf.matM";
+  const t = await kernel.request("shell", "complete_request", { code: tfCode, cursor_pos: tfCode.length });
+  assert.ok((t.reply.content.matches as string[]).includes("matMul"));
+});
+
+test("inspect shows the signature and doc comment", async () => {
+  await kernel.execute("/** Scales a value by the golden ratio. */\nfunction golden(x: number): number { return x * 1.618 }");
+  const code = "golden(2)";
+  const r = await kernel.request("shell", "inspect_request", { code, cursor_pos: 3, detail_level: 0 });
+  assert.equal(r.reply.content.found, true);
+  assert.match(r.reply.content.data["text/plain"], /golden\(x: number\): number/);
+  assert.match(r.reply.content.data["text/markdown"], /golden ratio/);
+});
+
+test("imports resolve CommonJS and ESM packages from the notebook's folder", async () => {
+  const r = await kernel.execute("import cjs, { twice } from 'legacy-cjs'\nimport esm, { thrice } from 'modern-esm'\nimport { here } from './local.mjs'\n`${twice(2)} ${cjs.kind} ${thrice(2)} ${esm} ${here}`");
+  assert.equal(r.reply.content.status, "ok", JSON.stringify(r.reply.content));
+  assert.equal(result(r), "'4 cjs 6 esm local module'");
+  const dynamic = await kernel.execute("const m = await import('modern-esm'); m.thrice(3)");
+  assert.equal(result(dynamic), "9");
+  const own = await kernel.execute("const vl = await import('vega-lite'); typeof vl.compile");
+  assert.equal(result(own), "'function'", "the kernel's own dependencies resolve too");
+  const missing = await kernel.execute("import 'no-such-package-anywhere'");
+  assert.equal(missing.reply.content.status, "error");
+  assert.match(String(missing.reply.content.evalue), /Cannot find module 'no-such-package-anywhere'/);
+});
+
+test("strict mode refuses to run a cell with type errors", async () => {
+  const strict = await KernelClient.start({ args: ["--typecheck", "strict"], stderr: "ignore" });
+  try {
+    let r: Reply | undefined;
+    for (let i = 0; i < 60; i++) {
+      r = await strict.execute("console.log('ran anyway'); const n: number = 'text'", { stopOnError: false });
+      if (r.reply.content.status === "error") break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    assert.equal(r!.reply.content.status, "error");
+    assert.match(String(r!.reply.content.evalue), /not assignable/);
+    assert.ok(!r!.outputs.some((o) => o.header.msg_type === "stream"), "the cell did not run");
+    const fine = await strict.execute("const ok: number = 1; ok + 1");
+    assert.equal(result(fine), "2");
+  } finally {
+    await strict.shutdown();
+  }
+});
