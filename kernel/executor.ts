@@ -59,10 +59,21 @@ function interop(ns: Record<string, unknown>): Record<string, unknown> {
   return new Proxy(ns, { get: (target, key) => (key in target ? target[key as string] : (fallback as any)[key]) });
 }
 
+/** Cancels the await a cell is blocked on; one per process, as there is one main thread. */
+let cancelPending: (() => void) | null = null;
+let sigintListening = false;
+
+function listenForSigint(): void {
+  if (sigintListening) return;
+  sigintListening = true;
+  // A frontend's SIGINT, or the IO thread's on interrupt_request. While a synchronous script
+  // runs, vm's breakOnSigint takes the signal instead; this cancels a pending await.
+  process.on("SIGINT", () => cancelPending?.());
+}
+
 export class Executor {
   private cellCount = 0;
   private readonly sources = new Map<string, string[]>();
-  private cancelPending: (() => void) | null = null;
 
   constructor(readonly cwd: string = process.cwd()) {
     const helper = {
@@ -72,9 +83,7 @@ export class Executor {
     };
     Object.defineProperty(globalThis, "__stillroom", { value: helper, enumerable: false, configurable: true });
     Object.defineProperty(globalThis, "require", { value: createRequire(join(this.cwd, "notebook.js")), writable: true, configurable: true });
-    // A frontend's SIGINT, or the IO thread's on interrupt_request. While a synchronous script
-    // runs, vm's breakOnSigint takes the signal instead; this cancels a pending await.
-    process.on("SIGINT", () => this.cancelPending?.());
+    listenForSigint();
   }
 
   /** Runs one cell; throws what the cell threw, InterruptError, or CellSyntaxError. */
@@ -95,10 +104,10 @@ export class Executor {
 
   private interruptible<T>(promise: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.cancelPending = () => reject(new InterruptError());
+      cancelPending = () => reject(new InterruptError());
       promise.then(resolve, (e) => reject(isInterrupt(e) ? new InterruptError() : e));
     }).finally(() => {
-      this.cancelPending = null;
+      cancelPending = null;
     });
   }
 

@@ -127,13 +127,23 @@ function answerHere(channel: "shell" | "control", msg: Message): boolean {
   return true;
 }
 
+let dropped = 0;
+
+/** Says why a message was dropped; a flood of them is summarised rather than logged one by one. */
+function logDropped(channel: string, e: unknown): void {
+  dropped++;
+  if (dropped <= 20 || dropped % 1000 === 0) {
+    log(`${channel}: dropped a message (${dropped} so far): ${e instanceof WireError ? e.message : String(e)}`);
+  }
+}
+
 async function serve(channel: "shell" | "control" | "stdin", socket: zmq.Router): Promise<void> {
   for await (const frames of socket) {
     let msg: Message;
     try {
       msg = decode(frames as Buffer[], signer);
     } catch (e) {
-      log(`${channel}: dropped a message: ${e instanceof WireError ? e.message : String(e)}`);
+      logDropped(channel, e);
       continue;
     }
     try {
