@@ -2,10 +2,38 @@
 // CPU (tfjs-node), then wasm (SIMD), then the pure-JS cpu backend. The node backends are optional
 // dependencies: their install downloads libtensorflow, which needs internet, so they load only
 // when present. STILLROOM_BACKEND overrides `auto`.
+//
+// wasm can run threaded in Node (see wasm-threads.ts): STILLROOM_WASM_THREADS (1-8) or
+// use("wasm", { threads }), before the backend first starts. The default stays one thread: on the
+// shared 2-core machine measured (bench/README-train.md) two threads trained between ~3x slower and
+// ~1.1x faster (small XNNPACK calls pay a pool wake-up each, and a busy core stalls every barrier).
+// Its kernel set is completed and BatchMatMul replaced (wasm-kernels/).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { cpus } from "node:os";
+import { registerWasmKernels } from "./wasm-kernels/index.js";
+import { enableWasmThreads, MAX_WASM_THREADS, wasmInitialized, wasmThreads, withThreadCores } from "./wasm-threads.js";
+
+registerWasmKernels();
+
+export interface UseOptions {
+  /** wasm only: XNNPACK threads, 1-8 (default: STILLROOM_WASM_THREADS, else 1); fixed once wasm has started */
+  threads?: number;
+}
+
+/** The wasm thread count `use` asks for when none is given. */
+export function defaultWasmThreads(): number {
+  const env = process.env.STILLROOM_WASM_THREADS;
+  if (env !== undefined && env !== "") {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+      throw new Error(`STILLROOM_WASM_THREADS = ${JSON.stringify(env)}: expected an integer from 1 to ${MAX_WASM_THREADS}`);
+    }
+    return n;
+  }
+  return 1;
+}
 
 export type BackendName = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
 
@@ -35,7 +63,18 @@ async function tryImport(pkg: string): Promise<boolean> {
   }
 }
 
-async function activate(name: Exclude<BackendName, "auto">): Promise<boolean> {
+async function activate(name: Exclude<BackendName, "auto">, options: UseOptions): Promise<boolean> {
+  if (name === "wasm" && wasmInitialized() && options.threads !== undefined && options.threads !== wasmThreads()) {
+    console.warn(`stillroom: wasm already runs ${wasmThreads()} thread(s); threads = ${options.threads} takes effect in a new process`);
+  }
+  if (name === "wasm" && !wasmInitialized()) {
+    enableWasmThreads(options.threads ?? defaultWasmThreads());
+    try {
+      return await withThreadCores(() => tf.setBackend("wasm"));
+    } catch {
+      return false;
+    }
+  }
   if (name in OPTIONAL && !tf.findBackendFactory(name)) {
     let found = false;
     for (const pkg of OPTIONAL[name]!) if ((found = await tryImport(pkg))) break;
@@ -49,22 +88,22 @@ async function activate(name: Exclude<BackendName, "auto">): Promise<boolean> {
 }
 
 /** Switches every later tensor operation to the named backend; throws naming what is missing. */
-export async function use(name: BackendName = "auto"): Promise<BackendInfo> {
+export async function use(name: BackendName = "auto", options: UseOptions = {}): Promise<BackendInfo> {
   const wanted = name === "auto" ? ((process.env.STILLROOM_BACKEND as BackendName | undefined) ?? "auto") : name;
   const valid = ["auto", "tensorflow", "webgpu", "wasm", "cpu"];
   if (!valid.includes(wanted)) throw new Error(`backend ${JSON.stringify(wanted)}: choose one of ${valid.join(", ")}`);
   const order: Exclude<BackendName, "auto">[] = wanted === "auto" ? ["tensorflow", "wasm", "cpu"] : [wanted as Exclude<BackendName, "auto">];
-  for (const candidate of order) if (await activate(candidate)) return info();
+  for (const candidate of order) if (await activate(candidate, options)) return info();
   const hint = wanted === "tensorflow" ? " (install @tensorflow/tfjs-node-gpu for CUDA or @tensorflow/tfjs-node for native CPU)" : "";
   throw new Error(`backend ${wanted} is not available${hint}`);
 }
 
 export function info(): BackendInfo {
   const name = tf.getBackend();
-  const threads = name === "wasm" ? 1 : name === "cpu" ? 1 : cpus().length;
+  const threads = name === "wasm" ? wasmThreads() : name === "cpu" ? 1 : cpus().length;
   const device =
     name === "tensorflow" ? (loadedPackage?.endsWith("-gpu") ? "cuda" : "cpu (libtensorflow)")
-    : name === "wasm" ? "cpu (wasm simd)"
+    : name === "wasm" ? (wasmThreads() > 1 ? "cpu (wasm simd, threads)" : "cpu (wasm simd)")
     : name === "webgpu" ? "gpu (webgpu)"
     : "cpu (javascript)";
   return { name, device, threads, version: tf.version_core };

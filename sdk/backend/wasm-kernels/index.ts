@@ -1,0 +1,55 @@
+// Kernels registered on the wasm backend: faster replacements (BatchMatMul) and the ones tfjs
+// ships without (UnsortedSegmentSum, Einsum, and the rest by way of the cpu backend). Registered
+// when sdk/backend loads, before the wasm backend initializes (a replaced kernel keeps the stock
+// setup, which binds the wasm function it calls). Idempotent.
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-cpu";
+import { batchMatMulKernel } from "./batch-matmul.js";
+import { cpuFallbackKernel, cpuFallbackNames } from "./cpu-fallback.js";
+import { einsumKernel } from "./einsum.js";
+import { unsortedSegmentSumKernel } from "./unsorted-segment-sum.js";
+
+export interface WasmKernels {
+  /** kernels replaced by faster ones */
+  replaced: string[];
+  /** kernels wasm lacked, now implemented for it */
+  added: string[];
+  /** kernels wasm lacked, now run by the cpu backend on copies */
+  delegated: string[];
+}
+
+let done: WasmKernels | null = null;
+let stockBatchMatMul: tf.KernelConfig | null = null;
+
+function set(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
+  tf.registerKernel(config);
+}
+
+export function registerWasmKernels(): WasmKernels {
+  if (done) return done;
+  const result: WasmKernels = { replaced: [], added: [], delegated: [] };
+  const stock = tf.getKernel("BatchMatMul", "wasm");
+  if (stock) {
+    stockBatchMatMul = stock;
+    set({ ...stock, kernelFunc: batchMatMulKernel(stock.kernelFunc) });
+    result.replaced.push("BatchMatMul");
+  }
+  const added: [string, tf.KernelFunc][] = [["UnsortedSegmentSum", unsortedSegmentSumKernel], ["Einsum", einsumKernel]];
+  for (const [kernelName, kernelFunc] of added) {
+    if (tf.getKernel(kernelName, "wasm")) continue;
+    set({ kernelName, backendName: "wasm", kernelFunc });
+    result.added.push(kernelName);
+  }
+  for (const kernelName of cpuFallbackNames()) {
+    set({ kernelName, backendName: "wasm", kernelFunc: cpuFallbackKernel(kernelName) });
+    result.delegated.push(kernelName);
+  }
+  return (done = result);
+}
+
+/** Puts tfjs's own wasm BatchMatMul back (benchmarks: the "before" numbers). */
+export function restoreStockBatchMatMul(): void {
+  if (stockBatchMatMul) set(stockBatchMatMul);
+}

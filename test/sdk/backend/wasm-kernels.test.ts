@@ -1,0 +1,166 @@
+// The kernels sdk/backend registers on wasm, each against the cpu backend: the BatchMatMul
+// replacement (transposes, batches, broadcasts, ranks), UnsortedSegmentSum (and gather's
+// gradient, which needs it), Einsum, a kernel run by way of the cpu backend; and no leaks.
+// Own process: the wasm backend with one thread.
+
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { use } from "../../../sdk/backend/index.js";
+import { registerWasmKernels } from "../../../sdk/backend/wasm-kernels/index.js";
+import { registerGradients } from "../../../sdk/nn/gradients.js";
+
+before(async () => {
+  registerGradients();
+  await use("wasm", { threads: 1 });
+});
+
+/** Runs f on cpu and on wasm with the same inputs (plain arrays), returns both results' data. */
+async function both(make: () => tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<{ wasm: Float32Array | Int32Array; cpu: Float32Array | Int32Array; shape: number[] }> {
+  const out: Record<string, { data: Float32Array | Int32Array; shape: number[] }> = {};
+  for (const name of ["cpu", "wasm"]) {
+    await tf.setBackend(name);
+    const xs = make();
+    const y = f(...xs);
+    out[name] = { data: y.dataSync() as Float32Array | Int32Array, shape: y.shape };
+    tf.dispose([...xs, y]);
+  }
+  assert.equal(tf.getBackend(), "wasm");
+  assert.deepEqual(out.wasm!.shape, out.cpu!.shape);
+  return { wasm: out.wasm!.data, cpu: out.cpu!.data, shape: out.wasm!.shape };
+}
+
+function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(a.length, b.length, what);
+  let scale = 1e-6, err = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]!));
+    err = Math.max(err, Math.abs(a[i]! - b[i]!));
+  }
+  assert.ok(err / scale <= tol, `${what}: max |wasm - cpu| = ${err} (scale ${scale})`);
+}
+
+const rnd = (shape: number[], seed: number) => () => tf.randomNormal(shape, 0, 1, "float32", seed);
+
+test("the kernels are registered: BatchMatMul replaced, UnsortedSegmentSum and Einsum added", () => {
+  const r = registerWasmKernels();
+  assert.deepEqual(r.replaced, ["BatchMatMul"]);
+  for (const k of ["UnsortedSegmentSum", "Einsum", "Conv2DBackpropFilter"]) assert.ok(tf.getKernel(k, "wasm"), k);
+  assert.ok(r.delegated.includes("Conv2DBackpropFilter"));
+  assert.ok(!r.delegated.includes("Complex"));
+});
+
+test("BatchMatMul matches cpu: every transpose, batch, broadcast and rank", async () => {
+  const cases: [number[], number[]][] = [
+    [[5, 7], [7, 3]],               // 2D
+    [[1, 64, 32], [1, 32, 48]],     // batch 1 (the stock XNNPACK path)
+    [[4, 33, 17], [4, 17, 9]],      // a batch, odd sizes
+    [[3, 16, 8], [1, 8, 12]],       // b broadcast: folded into rows
+    [[1, 16, 8], [3, 8, 12]],       // a broadcast
+    [[2, 3, 10, 6], [2, 3, 6, 5]],  // rank 4
+    [[2, 3, 10, 6], [6, 5]],        // rank 4 x 2D
+    [[8, 256, 64], [8, 64, 256]],   // the benchmark's shape
+  ];
+  for (const [sa, sb] of cases) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        const shapeA = ta ? [...sa.slice(0, -2), sa.at(-1)!, sa.at(-2)!] : sa;
+        const shapeB = tb ? [...sb.slice(0, -2), sb.at(-1)!, sb.at(-2)!] : sb;
+        const r = await both(() => [rnd(shapeA, 1)(), rnd(shapeB, 2)()], (a, b) => tf.matMul(a!, b!, ta, tb));
+        close(r.wasm, r.cpu, 1e-5, `[${sa}] x [${sb}] ta=${ta} tb=${tb}`);
+      }
+    }
+  }
+});
+
+test("BatchMatMul broadcasts batches as numpy does ([2,1] x [1,3] gives 6; tfjs's cpu kernel does not)", async () => {
+  // want: every product a[i, 0] b[0, j] made by cpu from 2D slices
+  const r = await both(
+    () => [rnd([2, 1, 4, 6], 30)(), rnd([1, 3, 6, 5], 31)()],
+    (a, b) => tf.getBackend() === "wasm"
+      ? tf.matMul(a!, b!)
+      : tf.reshape(tf.stack([0, 1].flatMap((i) => [0, 1, 2].map((j) =>
+          tf.matMul(tf.reshape(tf.slice(a!, [i, 0, 0, 0], [1, 1, 4, 6]), [4, 6]), tf.reshape(tf.slice(b!, [0, j, 0, 0], [1, 1, 6, 5]), [6, 5]))))), [2, 3, 4, 5]),
+  );
+  close(r.wasm, r.cpu, 1e-5, "[2,1,4,6] x [1,3,6,5]");
+});
+
+test("BatchMatMul keeps the tensor count and frees its temporaries", () => {
+  const a = tf.randomNormal([4, 16, 8]), b = tf.randomNormal([4, 12, 8]);
+  const y0 = tf.matMul(a, b, false, true);
+  y0.dispose();
+  const tensors = tf.memory().numTensors;
+  const ids = tf.engine().backend.numDataIds();
+  for (let i = 0; i < 3; i++) tf.matMul(a, b, false, true).dispose();
+  tf.matMul(tf.reshape(a, [64, 8]), tf.reshape(b, [48, 8]), false, true).dispose();
+  assert.equal(tf.memory().numTensors, tensors + 2); // the two reshapes, not disposed above
+  assert.equal(tf.engine().backend.numDataIds(), ids);
+  tf.dispose([a, b]);
+});
+
+test("matMul's gradient on wasm matches cpu (transposed products throughout)", async () => {
+  const r = await both(
+    () => [rnd([3, 20, 12], 5)(), rnd([3, 12, 7], 6)()],
+    (a, b) => {
+      const g = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, w))))([a!, b!]);
+      return tf.concat([tf.reshape(g[0]!, [-1]), tf.reshape(g[1]!, [-1])]);
+    },
+  );
+  close(r.wasm, r.cpu, 1e-5, "d/da, d/db");
+});
+
+test("UnsortedSegmentSum matches cpu: float32, int32, 2D ids, ids out of range dropped", async () => {
+  const ids = [0, 2, 2, -1, 5, 1, 0, 9];
+  let r = await both(() => [rnd([8, 3, 2], 7)(), tf.tensor1d(ids, "int32")], (x, s) => tf.unsortedSegmentSum(x!, s! as tf.Tensor1D, 6));
+  close(r.wasm, r.cpu, 1e-6, "float32");
+  assert.deepEqual(r.shape, [6, 3, 2]);
+  r = await both(() => [tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]], [4, 2], "int32"), tf.tensor1d([1, 1, 0, 3], "int32")], (x, s) => tf.unsortedSegmentSum(x!, s! as tf.Tensor1D, 4));
+  assert.deepEqual(Array.from(r.wasm), [5, 6, 4, 6, 0, 0, 7, 8]);
+  assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu));
+  const s2 = tf.tensor2d([[0, 1], [1, 1]], [2, 2], "int32");
+  const y = tf.engine().runKernel("UnsortedSegmentSum", { x: tf.ones([2, 2, 3]), segmentIds: s2 }, { numSegments: 2 }) as tf.Tensor;
+  assert.deepEqual(y.shape, [2, 3]);
+  assert.deepEqual(Array.from(y.dataSync()), [1, 1, 1, 3, 3, 3]);
+  tf.dispose([s2, y]);
+});
+
+test("gather's stock gradient runs on wasm and matches cpu (repeated ids sum)", async () => {
+  const r = await both(
+    () => [rnd([10, 4], 8)(), tf.tensor2d([[1, 3, 3], [0, 9, 1]], [2, 3], "int32")],
+    (table, idx) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, idx!), tf.reshape(tf.range(1, 25), [2, 3, 4]))))(table!),
+  );
+  close(r.wasm, r.cpu, 1e-6, "d/dtable");
+});
+
+test("Einsum matches cpu", async () => {
+  const cases: [string, number[][]][] = [
+    ["ij,jk->ik", [[4, 5], [5, 3]]],
+    ["bij,bjk->bik", [[2, 4, 5], [2, 5, 3]]],
+    ["ij->ji", [[3, 4]]],
+    ["ij->", [[3, 4]]],
+    ["i,i->", [[6], [6]]],
+    ["i,j->ij", [[3], [4]]],
+    ["bhqd,bhkd->bhqk", [[2, 2, 5, 4], [2, 2, 6, 4]]],
+  ];
+  for (const [eq, shapes] of cases) {
+    const r = await both(() => shapes.map((s, i) => rnd(s, 10 + i)()), (...xs) => tf.einsum(eq, ...xs));
+    close(r.wasm, r.cpu, 1e-5, eq);
+  }
+  const a = tf.ones([2, 3]), b = tf.ones([3, 2]);
+  const before = tf.engine().backend.numDataIds();
+  tf.einsum("ij->ij", a).dispose();
+  tf.einsum("ij,jk->ik", a, b).dispose();
+  const a3 = tf.reshape(a, [1, 2, 3]), b3 = tf.reshape(b, [1, 3, 2]);
+  tf.einsum("bij,bjk->bik", a3, b3).dispose();
+  assert.equal(tf.engine().backend.numDataIds(), before);
+  tf.dispose([a, b, a3, b3]);
+});
+
+test("a kernel wasm lacks runs by way of cpu: Conv2DBackpropFilter", async () => {
+  const attrs = { strides: 1, pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined, filterShape: [3, 3, 2, 4] };
+  const r = await both(
+    () => [rnd([1, 5, 5, 2], 20)(), rnd([1, 5, 5, 4], 21)()],
+    (x, dy) => tf.engine().runKernel("Conv2DBackpropFilter", { x: x!, dy: dy! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+  );
+  close(r.wasm, r.cpu, 1e-6, "Conv2DBackpropFilter");
+});
