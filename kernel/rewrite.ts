@@ -215,8 +215,10 @@ export function compileCell(code: string): CompiledCell {
   if (!isAsync) return { js: applyEdits(js, edits), isAsync, hasResult, line1Offset: 0 };
 
   if (hasResult) {
-    edits.push({ start: last.expression.start, end: last.expression.start, text: "return (" });
-    edits.push({ start: last.expression.end, end: last.expression.end, text: ")" });
+    // Around the whole statement: a parenthesised expression starts inside its own parens.
+    const end = js.slice(last.start, last.end).trimEnd().endsWith(";") ? js.lastIndexOf(";", last.end) : last.end;
+    edits.push({ start: last.start, end: last.start, text: "return (" });
+    edits.push({ start: end, end, text: ")" });
   }
   const declare = hoisted.length ? `var ${[...new Set(hoisted)].join(", ")}; ` : "";
   const publish = functions.map((f) => `globalThis[${JSON.stringify(f)}] = ${f}; `).join("");

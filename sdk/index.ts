@@ -5,11 +5,13 @@ import { registerChainedOps } from "./backend/chained-ops.js";
 import { registerGradients } from "./nn/gradients.js";
 import * as io from "./io/index.js";
 import * as models from "./models/index.js";
+import * as train from "./train/index.js";
+import * as tasks from "./tasks/index.js";
 
 // tfjs-core's Node entry leaves both of these to side-effect modules Node cannot load.
 registerChainedOps();
 registerGradients();
 await backend.use("auto");
 
-export { backend, io, models, tf };
+export { backend, io, models, tf, train, tasks };
 export const version = "0.1.0";

@@ -81,3 +81,11 @@ test("dynamic import() and exports are rewritten", async () => {
   const { value } = await run("export const q = 3\nexport default 4\nconst m = await import('node:os'); typeof m.cpus + q");
   assert.equal(value, "function3");
 });
+
+test("a parenthesised last expression after top-level await is the result", async () => {
+  const run = session();
+  const { value } = await run("const g = await Promise.resolve([2]);\n({ a: g });");
+  assert.equal(JSON.stringify(value), '{"a":[2]}');
+  assert.equal((await run("await 0;\n(1 + 2) * 3")).value, 9);
+  assert.equal((await run("await 0\n'str' // trailing comment")).value, "str");
+});

@@ -1,0 +1,14 @@
+// The task specs by name, in the suite's order.
+
+import { recall } from "./recall.js";
+import { copy } from "./copy.js";
+import { sort } from "./sort.js";
+import { add } from "./add.js";
+import { count } from "./count.js";
+import { brackets } from "./brackets.js";
+import { lm } from "./lm.js";
+import type { TaskSpec } from "./spec.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const SPECS: Record<string, TaskSpec<any>> = { recall, copy, sort, add, count, brackets, lm };
+export const TASK_NAMES = Object.keys(SPECS);

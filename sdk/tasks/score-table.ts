@@ -1,0 +1,38 @@
+// A suite's scores: rows {task, accuracy, n} (arquero-friendly), shown as a table.
+
+import * as aq from "arquero";
+import type { TaskScore } from "./task.js";
+
+export class SuiteScore {
+  constructor(readonly rows: TaskScore[]) {}
+
+  get mean(): number {
+    return this.rows.reduce((a, r) => a + r.accuracy, 0) / Math.max(1, this.rows.length);
+  }
+
+  get min(): number {
+    return Math.min(...this.rows.map((r) => r.accuracy));
+  }
+
+  accuracy(task: string): number | undefined {
+    return this.rows.find((r) => r.task === task)?.accuracy;
+  }
+
+  /** An arquero table of the rows. */
+  table() {
+    return aq.from(this.rows);
+  }
+
+  toJSON(): TaskScore[] {
+    return this.rows;
+  }
+
+  toString(): string {
+    return this.rows.map((r) => `${r.task.padEnd(9)} ${(100 * r.accuracy).toFixed(1).padStart(5)}%  (n=${r.n})`).join("\n") + `\nmean      ${(100 * this.mean).toFixed(1).padStart(5)}%`;
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    const t = this.table();
+    return { "text/html": t.toHTML(), "text/markdown": t.toMarkdown(), "text/plain": this.toString() };
+  }
+}

@@ -1,0 +1,30 @@
+// A task is a spec (name, defaults, validation, a seeded generator) wrapped by the Task class.
+// Every example is a prompt ending in "=" and an answer ending in <eos>; the answer is what must
+// match exactly.
+
+import type { Rng } from "./rng.js";
+
+export interface Example {
+  prompt: number[];
+  answer: number[];
+}
+
+export interface TaskSpec<O extends object> {
+  name: string;
+  description: string;
+  defaults: O;
+  /** throws TaskConfigError naming the field, the value and the allowed range */
+  validate(o: O): void;
+  generate(rng: Rng, o: O): Example;
+}
+
+export class TaskConfigError extends Error {
+  constructor(task: string, field: string, value: unknown, allowed: string) {
+    super(`tasks.${task}: ${field} = ${String(value)}: expected ${allowed}`);
+    this.name = "TaskConfigError";
+  }
+}
+
+export function intIn(task: string, field: string, v: unknown, lo: number, hi: number): void {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) throw new TaskConfigError(task, field, v, `an integer in [${lo}, ${hi}]`);
+}

@@ -1,0 +1,74 @@
+// A suite of tasks sharing one vocabulary: mixed training batches and a score table.
+
+import type { Model } from "../models/model.js";
+import { streamOf, type BatchStream } from "../train/batches.js";
+import { rngFor, randInt } from "./rng.js";
+import { SPECS, TASK_NAMES } from "./registry.js";
+import { SuiteScore } from "./score-table.js";
+import { exampleRow, Task, type ScoreOptions, type TaskBatchesOptions } from "./task.js";
+
+export interface SuiteOptions {
+  /** default 0 */
+  seed?: number;
+  /** eval examples per task (default 200) */
+  n?: number;
+  /** per-task options, e.g. {recall: {pairs: 4}} */
+  options?: Record<string, object>;
+}
+
+export class Suite implements Iterable<Task> {
+  constructor(readonly tasks: Task[], readonly seed: number) {}
+
+  [Symbol.iterator](): Iterator<Task> {
+    return this.tasks[Symbol.iterator]();
+  }
+
+  task(name: string): Task {
+    const t = this.tasks.find((x) => x.name === name);
+    if (!t) throw new Error(`suite: no task "${name}" (have: ${this.tasks.map((x) => x.name).join(", ")})`);
+    return t;
+  }
+
+  get names(): string[] {
+    return this.tasks.map((t) => t.name);
+  }
+
+  get seqLen(): number {
+    return Math.max(...this.tasks.map((t) => t.seqLen));
+  }
+
+  /** Mixed batches: every row from a task drawn uniformly; batch i is a pure function of (seed, i). */
+  batches(opts: TaskBatchesOptions = {}): BatchStream {
+    const B = opts.batchSize ?? 16;
+    const T = opts.seqLen ?? this.seqLen;
+    const seed = opts.seed ?? this.seed;
+    return streamOf((i) => {
+      const rng = rngFor(seed, `suite:${i}`);
+      const rows = Array.from({ length: B }, (_, b) => {
+        const t = this.tasks[randInt(rng, this.tasks.length)];
+        return exampleRow(t.example((i * B + b) * 7919 + seed, "train"), T);
+      });
+      return { ids: rows.map((r) => r.ids), labels: rows.map((r) => r.labels) };
+    });
+  }
+
+  async score(model: Model, opts: ScoreOptions = {}): Promise<SuiteScore> {
+    const rows = [];
+    for (const t of this.tasks) rows.push(await t.score(model, opts));
+    return new SuiteScore(rows);
+  }
+}
+
+/** Tasks by name (default: all seven), seeded. */
+export function suite(names: string[] = TASK_NAMES, opts: SuiteOptions = {}): Suite {
+  const seed = opts.seed ?? 0;
+  for (const n of names) if (!(n in SPECS)) throw new Error(`suite: no task "${n}" (tasks: ${TASK_NAMES.join(", ")})`);
+  for (const k of Object.keys(opts.options ?? {})) if (!names.includes(k)) throw new Error(`suite: options for "${k}", which is not in the suite (${names.join(", ")})`);
+  return new Suite(names.map((n) => new Task(SPECS[n], (opts.options?.[n] ?? {}) as object, seed, opts.n ?? 200)), seed);
+}
+
+/** One task by name. */
+export function task(name: string, options: object = {}, opts: { seed?: number; n?: number } = {}): Task {
+  if (!(name in SPECS)) throw new Error(`tasks: no task "${name}" (tasks: ${TASK_NAMES.join(", ")})`);
+  return new Task(SPECS[name], options, opts.seed ?? 0, opts.n ?? 200);
+}

@@ -1,0 +1,146 @@
+// A task: a spec with its options and seed. Examples are pure functions of (seed, split, index), so
+// the train and eval splits never share a stream; batches put loss on the answer tokens only.
+
+import * as tf from "@tensorflow/tfjs-core";
+import type { Model } from "../models/model.js";
+import { streamOf, type BatchStream } from "../train/batches.js";
+import { IGNORE_INDEX } from "../train/loss.js";
+import type { Batch } from "../train/data.js";
+import { installFastMatMul } from "../train/fast-matmul.js";
+import { PAD, tokenizer } from "./vocab.js";
+import { rngFor } from "./rng.js";
+import type { Example, TaskSpec } from "./spec.js";
+
+export type Split = "train" | "eval";
+
+export interface TaskBatchesOptions {
+  /** default 16 */
+  batchSize?: number;
+  /** pad every row to this length (default: the task's longest example) */
+  seqLen?: number;
+  /** default: the task's seed */
+  seed?: number;
+}
+
+export interface ScoreOptions {
+  /** eval examples (default: the task's n, 200) */
+  n?: number;
+  /** rows per forward (default 64) */
+  batchSize?: number;
+  /** "forced": one teacher-forced forward, exact match of every argmax (same verdict as greedy decoding);
+   *  "generate": model.generate at temperature 0 */
+  method?: "forced" | "generate";
+}
+
+export interface TaskScore {
+  task: string;
+  accuracy: number;
+  n: number;
+}
+
+/** One row of a batch: ids padded with <pad>, labels -100 except on the answer. */
+export function exampleRow(e: Example, T: number): { ids: number[]; labels: number[] } {
+  const L = e.prompt.length + e.answer.length;
+  if (L > T) throw new Error(`tasks: an example has ${L} tokens, more than seqLen = ${T}`);
+  const ids = [...e.prompt, ...e.answer, ...Array(T - L).fill(PAD)];
+  const labels = [...e.prompt.map(() => IGNORE_INDEX), ...e.answer, ...Array(T - L).fill(IGNORE_INDEX)];
+  return { ids, labels };
+}
+
+/** Exact-match of answers under teacher forcing: every answer token is the argmax after its prefix. */
+export async function forcedMatches(model: Model, examples: Example[], batchSize = 64): Promise<boolean[]> {
+  installFastMatMul();
+  const out: boolean[] = [];
+  for (let s = 0; s < examples.length; s += batchSize) {
+    const chunk = examples.slice(s, s + batchSize);
+    const T = Math.max(...chunk.map((e) => e.prompt.length + e.answer.length - 1));
+    const ids = chunk.map((e) => [...e.prompt, ...e.answer.slice(0, -1)]).map((r) => [...r, ...Array(T - r.length).fill(PAD)]);
+    const am = tf.tidy(() => tf.argMax(model.logits(ids), -1));                 // [B, T]
+    const pred = (await am.data()) as Int32Array;
+    am.dispose();
+    chunk.forEach((e, b) => {
+      const p0 = e.prompt.length - 1;
+      out.push(e.answer.every((a, j) => pred[b * T + p0 + j] === a));
+    });
+  }
+  return out;
+}
+
+export async function generatedMatches(model: Model, examples: Example[], batchSize = 64): Promise<boolean[]> {
+  installFastMatMul();
+  const out: boolean[] = [];
+  for (let s = 0; s < examples.length; s += batchSize) {
+    const chunk = examples.slice(s, s + batchSize);
+    const n = Math.max(...chunk.map((e) => e.answer.length));
+    const gen = await model.generate(chunk.map((e) => e.prompt), { maxNewTokens: n, temperature: 0, eosTokenId: null });
+    chunk.forEach((e, b) => out.push(e.answer.every((a, j) => gen[b][j] === a)));
+  }
+  return out;
+}
+
+export class Task<O extends object = object> {
+  readonly options: Readonly<O>;
+  private maxLen = 0;
+
+  constructor(readonly spec: TaskSpec<O>, options: Partial<O> = {}, readonly seed = 0, readonly n = 200) {
+    for (const k of Object.keys(options)) {
+      if (!(k in spec.defaults)) throw new Error(`tasks.${spec.name}: no option "${k}" (options: ${Object.keys(spec.defaults).join(", ")})`);
+    }
+    const o = { ...spec.defaults, ...options } as O;
+    spec.validate(o);
+    this.options = Object.freeze(o);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  example(index: number, split: Split = "eval"): Example {
+    return this.spec.generate(rngFor(this.seed, `${this.spec.name}:${split}:${index}`), this.options as O);
+  }
+
+  /** n examples of a split (default: eval), from `offset`. */
+  examples(n = this.n, opts: { split?: Split; offset?: number } = {}): Example[] {
+    return Array.from({ length: n }, (_, i) => this.example((opts.offset ?? 0) + i, opts.split ?? "eval"));
+  }
+
+  /** The longest prompt + answer (over the first 256 train examples; exact for fixed-length tasks). */
+  get seqLen(): number {
+    if (!this.maxLen) {
+      for (let i = 0; i < 256; i++) {
+        const e = this.example(i, "train");
+        this.maxLen = Math.max(this.maxLen, e.prompt.length + e.answer.length);
+      }
+    }
+    return this.maxLen;
+  }
+
+  /** Training batches (train split): batch i is a pure function of (seed, i). */
+  batches(opts: TaskBatchesOptions = {}): BatchStream {
+    const B = opts.batchSize ?? 16;
+    const T = opts.seqLen ?? this.seqLen + 4;
+    const t = opts.seed === undefined ? this : new Task(this.spec, this.options as O, opts.seed, this.n);
+    return streamOf((i): Batch => {
+      const rows = Array.from({ length: B }, (_, b) => exampleRow(t.example(i * B + b, "train"), T));
+      return { ids: rows.map((r) => r.ids), labels: rows.map((r) => r.labels) };
+    });
+  }
+
+  /** Exact-match accuracy on the eval split. */
+  async score(model: Model, opts: ScoreOptions = {}): Promise<TaskScore> {
+    const n = opts.n ?? this.n;
+    const ex = this.examples(n);
+    const hits = opts.method === "generate" ? await generatedMatches(model, ex, opts.batchSize) : await forcedMatches(model, ex, opts.batchSize);
+    return { task: this.name, accuracy: hits.filter(Boolean).length / n, n };
+  }
+
+  /** An example as text: "prompt => answer". */
+  show(index = 0, split: Split = "eval"): string {
+    const e = this.example(index, split);
+    return `${tokenizer.decode(e.prompt)} => ${tokenizer.decode(e.answer)}`;
+  }
+
+  toString(): string {
+    return `Task(${this.name}, ${JSON.stringify(this.options)})`;
+  }
+}

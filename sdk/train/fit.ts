@@ -1,0 +1,119 @@
+// The training loop: AdamW over the selected parameters, warmup + decay schedule, gradient
+// accumulation and clipping, progress events, checkpoints that resume the same trajectory.
+
+import * as tf from "@tensorflow/tfjs-core";
+import type { Model } from "../models/model.js";
+import { AdamW } from "./adamw.js";
+import { clipByGlobalNorm } from "./clip.js";
+import { causalLmLoss } from "./loss.js";
+import { lrAt } from "./schedule.js";
+import { resolveParams } from "./params.js";
+import { checkBatch, openSource, type Batch, type Data } from "./data.js";
+import { History } from "./history.js";
+import { progressSink } from "./progress.js";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { fitConfig, type FitConfig, type FitOptions, type ProgressEvent } from "./options.js";
+import { installFastMatMul } from "./fast-matmul.js";
+
+type Checked = Required<Pick<Batch, "ids" | "labels">> & Batch;
+
+function defaultLoss(model: Model, b: Checked): tf.Scalar {
+  const logits = model.logits(b.ids, b.mask ? { attentionMask: b.mask } : {}); // [B, T, V]
+  const loss = causalLmLoss(logits, b.labels);                                 // []
+  logits.dispose();
+  return loss;
+}
+
+/** Sum of gradients over micro-batches; returns the mean loss and the averaged gradients. */
+async function accumulate(model: Model, c: FitConfig, vars: tf.Variable[], nameOf: Map<string, string>, next: () => Promise<Batch>, step: number): Promise<{ loss: number; grads: Map<string, tf.Tensor>; tokens: number }> {
+  const lossFn = c.loss ?? defaultLoss;
+  let sum: Map<string, tf.Tensor> | null = null;
+  let loss = 0;
+  let tokens = 0;
+  for (let k = 0; k < c.accumulate; k++) {
+    const b = await next();
+    const checked = { ...b, ...checkBatch(b, model.config.vocabSize, `fit: step ${step + 1}, batch ${k}`) };
+    tokens += checked.ids.length * checked.ids[0].length;
+    const { value, grads } = tf.variableGrads(() => lossFn(model, checked), vars);
+    loss += value.dataSync()[0];
+    value.dispose();
+    if (!sum) sum = new Map(Object.entries(grads).map(([vn, g]) => [nameOf.get(vn)!, g]));
+    else {
+      for (const [vn, g] of Object.entries(grads)) {
+        const n = nameOf.get(vn)!;
+        const old = sum.get(n)!;
+        sum.set(n, tf.add(old, g));
+        old.dispose();
+        g.dispose();
+      }
+    }
+  }
+  if (c.accumulate > 1) {
+    for (const [n, g] of sum!) {
+      sum!.set(n, tf.div(g, c.accumulate));
+      g.dispose();
+    }
+  }
+  return { loss: loss / c.accumulate, grads: sum!, tokens };
+}
+
+/** Train `model` in place on `data`; returns the loss history (it displays as a chart). */
+export async function fit(model: Model, data: Data, options: FitOptions): Promise<History> {
+  const c = fitConfig(options);
+  installFastMatMul();
+  const trainable = resolveParams(model.parameters(), c.params, c.lr, c.weightDecay);
+  const params = new Map([...trainable].map(([n, t]) => [n, t.variable]));
+  const vars = [...params.values()];
+  const nameOf = new Map([...params].map(([n, v]) => [v.name, n]));
+  const opt = new AdamW({ beta1: c.beta1, beta2: c.beta2, eps: c.eps });
+  let history = new History();
+  let start = 0;
+  let position = 0;
+  const source = { close: async () => undefined } as { close(): Promise<void>; next?: () => Promise<Batch>; position?: number };
+  try {
+    if (c.checkpoint) {
+      const st = await loadCheckpoint(c.checkpoint.dir, model.parameters(), opt);
+      if (st) {
+        if (st.seed !== c.seed) throw new Error(`fit: the checkpoint in ${c.checkpoint.dir} was made with seed ${st.seed}, not ${c.seed}`);
+        history = History.from(st.history);
+        history.resumedFrom = st.step;
+        start = st.step;
+        position = st.dataPosition;
+      }
+    }
+    const src = await openSource(data, position);
+    Object.assign(source, { close: () => src.close() });
+    const sink = progressSink(c.label, c.steps, c.quiet);
+    sink.update(start, {});
+    const t0 = performance.now();
+    const priorMs = history.elapsedMs;
+    let tokens = 0;
+    for (let step = start; step < c.steps; step++) {
+      const factor = lrAt(step, { schedule: c.schedule, lr: 1, minLr: c.minLr / c.lr, warmup: c.warmup, steps: c.steps });
+      const r = await accumulate(model, c, vars, nameOf, () => src.next(), step);
+      const { grads, norm } = clipByGlobalNorm(r.grads, c.clipNorm);
+      opt.apply(params, grads, (n) => ({ lr: trainable.get(n)!.lr * factor, weightDecay: trainable.get(n)!.weightDecay }));
+      tf.dispose([...grads.values()]);
+      tokens += r.tokens;
+      const elapsed = performance.now() - t0;
+      const lr = c.lr * factor;
+      history.loss.push(r.loss);
+      history.lr.push(lr);
+      history.gradNorm.push(norm);
+      history.steps = step + 1;
+      history.elapsedMs = priorMs + elapsed;
+      history.tokensPerSecond = (tokens / elapsed) * 1000;
+      const e: ProgressEvent = { step: step + 1, steps: c.steps, loss: r.loss, lr, tokensPerSecond: history.tokensPerSecond, elapsedMs: history.elapsedMs };
+      c.onProgress?.(e);
+      sink.update(step + 1, { loss: r.loss, lr, "tok/s": Math.round(history.tokensPerSecond) });
+      if (c.checkpoint && ((step + 1) % c.checkpoint.every === 0 || step + 1 === c.steps)) {
+        await saveCheckpoint(c.checkpoint.dir, model.parameters(), opt, { step: step + 1, seed: c.seed, dataPosition: src.position, history: history.toJSON() }, c.checkpoint.keep);
+      }
+    }
+    sink.done();
+    return history;
+  } finally {
+    opt.dispose();
+    await source.close();
+  }
+}

@@ -1,0 +1,27 @@
+// Next-token cross-entropy with an ignore index, as Hugging Face computes it: logits at position t
+// predict labels[t + 1]; labels equal to -100 (and the last position) contribute nothing.
+
+import * as tf from "@tensorflow/tfjs-core";
+
+export const IGNORE_INDEX = -100;
+
+/** Shifted targets [B, T] (target[t] = labels[t+1], last = ignore) and their 0/1 weights. */
+export function shiftLabels(labels: number[][]): { targets: number[][]; weights: number[][] } {
+  const targets = labels.map((r) => [...r.slice(1), IGNORE_INDEX]);
+  const weights = targets.map((r) => r.map((t) => (t === IGNORE_INDEX ? 0 : 1)));
+  return { targets: targets.map((r) => r.map((t) => (t === IGNORE_INDEX ? 0 : t))), weights };
+}
+
+/** Mean cross-entropy over the counted positions: logits [B, T, V], labels [B, T] (unshifted). */
+export function causalLmLoss(logits: tf.Tensor3D, labels: number[][]): tf.Scalar {
+  const [B, T, V] = logits.shape;
+  const { targets, weights } = shiftLabels(labels);
+  const n = Math.max(1, weights.flat().reduce((a, b) => a + b, 0));
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(tf.reshape(logits, [B * T, V]));                   // [B*T, V]
+    const onehot = tf.oneHot(tf.tensor1d(targets.flat(), "int32"), V);            // [B*T, V]
+    const picked = tf.sum(tf.mul(logp, onehot), -1);                              // [B*T]
+    const w = tf.tensor1d(weights.flat(), "float32");                             // [B*T]
+    return tf.div(tf.neg(tf.sum(tf.mul(picked, w))), n) as tf.Scalar;             // []
+  });
+}
