@@ -5,7 +5,7 @@
 //
 // wasm can run threaded in Node (see wasm-threads.ts): STILLROOM_WASM_THREADS (1-8) or
 // use("wasm", { threads }), before the backend first starts. The default stays one thread: on the
-// shared 2-core machine measured (bench/README-train.md) two threads trained between ~3x slower and
+// shared 2-core machine measured (bench/README.md) two threads trained between ~3x slower and
 // ~1.1x faster (small XNNPACK calls pay a pool wake-up each, and a busy core stalls every barrier).
 // Its kernel set is completed and BatchMatMul replaced (wasm-kernels/).
 import * as tf from "@tensorflow/tfjs-core";
