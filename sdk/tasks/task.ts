@@ -6,7 +6,6 @@ import type { Model } from "../models/model.js";
 import { streamOf, type BatchStream } from "../train/batches.js";
 import { IGNORE_INDEX } from "../train/loss.js";
 import type { Batch } from "../train/data.js";
-import { installFastMatMul } from "../train/fast-matmul.js";
 import { PAD, tokenizer } from "./vocab.js";
 import { rngFor } from "./rng.js";
 import type { Example, TaskSpec } from "./spec.js";
@@ -49,7 +48,6 @@ export function exampleRow(e: Example, T: number): { ids: number[]; labels: numb
 
 /** Exact-match of answers under teacher forcing: every answer token is the argmax after its prefix. */
 export async function forcedMatches(model: Model, examples: Example[], batchSize = 64): Promise<boolean[]> {
-  installFastMatMul();
   const out: boolean[] = [];
   for (let s = 0; s < examples.length; s += batchSize) {
     const chunk = examples.slice(s, s + batchSize);
@@ -67,7 +65,6 @@ export async function forcedMatches(model: Model, examples: Example[], batchSize
 }
 
 export async function generatedMatches(model: Model, examples: Example[], batchSize = 64): Promise<boolean[]> {
-  installFastMatMul();
   const out: boolean[] = [];
   for (let s = 0; s < examples.length; s += batchSize) {
     const chunk = examples.slice(s, s + batchSize);

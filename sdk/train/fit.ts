@@ -13,7 +13,6 @@ import { History } from "./history.js";
 import { progressSink } from "./progress.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { fitConfig, type FitConfig, type FitOptions, type ProgressEvent } from "./options.js";
-import { installFastMatMul } from "./fast-matmul.js";
 
 type Checked = Required<Pick<Batch, "ids" | "labels">> & Batch;
 
@@ -60,7 +59,6 @@ async function accumulate(model: Model, c: FitConfig, vars: tf.Variable[], nameO
 /** Train `model` in place on `data`; returns the loss history (it displays as a chart). */
 export async function fit(model: Model, data: Data, options: FitOptions): Promise<History> {
   const c = fitConfig(options);
-  installFastMatMul();
   const trainable = resolveParams(model.parameters(), c.params, c.lr, c.weightDecay);
   const params = new Map([...trainable].map(([n, t]) => [n, t.variable]));
   const vars = [...params.values()];

@@ -12,4 +12,3 @@ export { jsonl, type JsonlOptions, type JsonlStream, type TextTokenizer } from "
 export { openSource, checkBatch, type Batch, type Data, type BatchFn } from "./data.js";
 export { progressSink, terminalBar, PROGRESS_HOOK, type ProgressSink, type ProgressFactory } from "./progress.js";
 export { saveCheckpoint, loadCheckpoint, type CheckpointState } from "./checkpoint.js";
-export { installFastMatMul } from "./fast-matmul.js";
