@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { Template } from "@huggingface/jinja";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.js";
+import { readJsonIfPresent } from "./json.js";
 
 export interface ChatMessage {
   role: string;
@@ -23,21 +24,6 @@ export interface ChatTemplateOptions {
 }
 
 type Json = Record<string, unknown>;
-
-async function readJsonIfPresent(path: string): Promise<Json | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
-  try {
-    return JSON.parse(text) as Json;
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-}
 
 /** A special token in tokenizer_config.json is a string or an AddedToken object {content}. */
 function tokenText(v: unknown): string | null {
@@ -67,9 +53,9 @@ export class Tokenizer {
   }
 
   static async loadIfPresent(dir: string): Promise<Tokenizer | null> {
-    const json = await readJsonIfPresent(join(dir, "tokenizer.json"));
+    const json = (await readJsonIfPresent(join(dir, "tokenizer.json"))) as Json | undefined;
     if (!json) return null;
-    const config = (await readJsonIfPresent(join(dir, "tokenizer_config.json"))) ?? {};
+    const config = ((await readJsonIfPresent(join(dir, "tokenizer_config.json"))) as Json | undefined) ?? {};
     const jinja = await readFile(join(dir, "chat_template.jinja"), "utf8").catch(() => null);
     return new Tokenizer(json, config, jinja, join(dir, "tokenizer.json"));
   }

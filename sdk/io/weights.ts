@@ -1,34 +1,20 @@
 // A Hugging Face weights directory: model.safetensors, or shards listed by
 // model.safetensors.index.json ({"metadata": {"total_size"}, "weight_map": {name: file}}).
 
-import { readFile, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DTYPE_BYTES, type Dtype } from "./dtypes.js";
 import { readSafetensors, writeSafetensors, type TensorData, type TensorInput } from "./safetensors.js";
 import { writeJsonAtomic } from "./atomic.js";
+import { readJsonIfPresent } from "./json.js";
 
 export const SINGLE_FILE = "model.safetensors";
 export const INDEX_FILE = "model.safetensors.index.json";
 
-async function readJson(path: string): Promise<unknown | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-}
-
 /** name -> shard file, from the index (undefined when the directory has no index). */
 export async function readIndex(dir: string): Promise<Map<string, string> | undefined> {
   const path = join(dir, INDEX_FILE);
-  const json = await readJson(path);
+  const json = await readJsonIfPresent(path);
   if (json === undefined) return undefined;
   const map = (json as { weight_map?: unknown })?.weight_map;
   if (typeof map !== "object" || map === null || Array.isArray(map)) {

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { use } from "../../../sdk/backend/index.js";
 import { registerGradients } from "../../../sdk/nn/gradients.js";
 import { load } from "../../../sdk/models/index.js";
-import { FAMILIES, crossEntropy, fixtureDir, maxAbs, maxAbsDiff, readReference } from "../models/helpers.js";
+import { FAMILIES, crossEntropy, expectReferenceNumbers, fixtureDir, readReference } from "../models/helpers.js";
 
 before(async () => {
   registerGradients();
@@ -18,20 +18,7 @@ before(async () => {
 for (const family of FAMILIES) {
   test(`${family}: logits and gradients on wasm with the registered kernels`, async () => {
     assert.equal(tf.getBackend(), "wasm");
-    const model = await load(fixtureDir(family));
-    const ref = await readReference(family);
-    const logits = model.logits(ref.ids);
-    assert.ok(maxAbsDiff(logits.dataSync(), ref.logits) <= 1e-4);
-    logits.dispose();
-    const names = [...ref.grads.keys()];
-    const vars = names.map((n) => model.parameters().get(n)!);
-    const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(ref.ids), ref.targets), vars);
-    names.forEach((n, i) => {
-      const want = ref.grads.get(n)!;
-      assert.ok(maxAbsDiff(grads[vars[i]!.name]!.dataSync(), want) / maxAbs(want) <= 1e-4, n);
-    });
-    tf.dispose([value, grads]);
-    model.dispose();
+    (await expectReferenceNumbers(family)).dispose();
   });
 }
 

@@ -1,5 +1,6 @@
 // Shared test helpers: fixture paths, the cpu backend, temp dirs, array comparisons.
 
+import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -7,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readSafetensors } from "../../../sdk/io/safetensors.js";
+import { load, type Model } from "../../../sdk/models/index.js";
 
 export const FAMILIES = ["llama", "qwen2", "olmo2"] as const;
 
@@ -85,4 +87,25 @@ export function crossEntropy(logits: tf.Tensor3D, targets: number[][]): tf.Scala
     const onehot = tf.oneHot(tf.tensor1d(targets.flat(), "int32"), V);         // [B*T, V]
     return tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), -1))) as tf.Scalar;     // []
   });
+}
+
+/**
+ * Loads a family's fixture and checks its logits (1e-4 absolute) and reference gradients (1e-4
+ * relative) on the current backend; returns the model for further checks.
+ */
+export async function expectReferenceNumbers(family: string): Promise<Model> {
+  const model = await load(fixtureDir(family));
+  const ref = await readReference(family);
+  const logits = model.logits(ref.ids);
+  assert.ok(maxAbsDiff(logits.dataSync(), ref.logits) <= 1e-4, `${family} logits`);
+  logits.dispose();
+  const names = [...ref.grads.keys()];
+  const vars = names.map((n) => model.parameters().get(n)!);
+  const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(ref.ids), ref.targets), vars);
+  names.forEach((n, i) => {
+    const want = ref.grads.get(n)!;
+    assert.ok(maxAbsDiff(grads[vars[i]!.name]!.dataSync(), want) / maxAbs(want) <= 1e-4, `${family} gradient of ${n}`);
+  });
+  tf.dispose([value, grads]);
+  return model;
 }
