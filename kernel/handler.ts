@@ -15,8 +15,10 @@ import type { Message } from "./wire.js";
 
 /** What the TypeScript language service adds; optional, so the kernel starts without it. */
 export interface LanguageTools {
-  /** False while the service is still loading: replies do not wait for it then. */
+  /** False while the service is still loading: "warn" replies do not wait for it then. */
   readonly isReady?: boolean;
+  /** Resolves once loaded; "strict" waits for it, since it must check every cell. */
+  whenReady?(): Promise<unknown>;
   addCell(code: string): void;
   complete(code: string, cursor: number): Promise<{ matches: string[]; start: number; end: number }>;
   inspect(code: string, cursor: number, detailLevel: number): Promise<Record<string, string> | null>;
@@ -25,6 +27,9 @@ export interface LanguageTools {
 }
 
 export type TypecheckMode = "off" | "warn" | "strict";
+
+/** How long a strict-mode cell waits for the language service to load. */
+const STRICT_WAIT_MS = 30_000;
 
 export interface HandlerOptions {
   session: string;
@@ -160,7 +165,8 @@ export class Handler {
     const help = HELP_FORMS.map((re) => re.exec(code)).find(Boolean);
     if (help) return this.page(scope, count, help[1]!);
 
-    const check = this.typeWarnings(code);
+    if (this.typecheck === "strict") await this.languageLoaded();
+    const check = this.typeWarnings(code, this.typecheck === "strict" ? STRICT_WAIT_MS : this.budgetMs);
     if (this.typecheck === "strict") {
       const warnings = await check;
       if (warnings.length) return this.fail(scope, content, count, silent, { ename: "TypeError", evalue: warnings[0]!, traceback: warnings });
@@ -206,10 +212,17 @@ export class Handler {
     if (content.stop_on_error !== false) this.abortQueued = true;
   }
 
-  /** Type errors in "warn" mode, bounded so a slow checker never holds a reply for long. */
-  private typeWarnings(code: string): Promise<string[]> {
+  /** Strict mode checks every cell: before the service answers, cells wait for it (bounded). */
+  private async languageLoaded(): Promise<void> {
+    for (let waited = 0; !this.language && waited < STRICT_WAIT_MS; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    const ready = this.language?.whenReady?.();
+    if (ready) await Promise.race([ready, new Promise((r) => setTimeout(r, STRICT_WAIT_MS).unref())]);
+  }
+
+  /** Type errors of a cell, bounded so a slow checker never holds a reply for long. */
+  private typeWarnings(code: string, budgetMs: number): Promise<string[]> {
     if (this.typecheck === "off" || !this.language || this.language.isReady === false) return Promise.resolve([]);
-    const timeout = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), this.budgetMs).unref());
+    const timeout = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), budgetMs).unref());
     return Promise.race([this.language.diagnostics(code).catch(() => []), timeout]);
   }
 
