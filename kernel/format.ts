@@ -1,6 +1,7 @@
 // Values -> MIME bundles. The one seam with the SDK: an object that implements
 // [Symbol.for("Jupyter.display")]() returns its own bundle (Deno's kernel uses the same symbol).
 import { inspect } from "node:util";
+import { VEGA_LITE_MIME, renderSvg } from "./vega.js";
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -43,7 +44,7 @@ export async function mimeBundle(value: unknown): Promise<MimeBundle | null> {
   if (typeof own === "function") {
     const bundle = await own.call(value);
     if (bundle === null) return null;
-    if (typeof bundle === "object") return { "text/plain": plainText(value), ...(bundle as MimeBundle) };
+    if (typeof bundle === "object") return withChartImage({ "text/plain": plainText(value), ...(bundle as MimeBundle) });
   }
   if (isArqueroTable(value)) {
     const limit = { limit: TABLE_ROWS };
@@ -54,4 +55,15 @@ export async function mimeBundle(value: unknown): Promise<MimeBundle | null> {
     return { "text/plain": text };
   }
   return { "text/plain": plainText(value) };
+}
+
+/**
+ * An object's own Vega-Lite chart gets the SVG rendering beside it (exported notebooks and the
+ * runner's files show that), and no HTML, which would outrank the chart in JupyterLab.
+ */
+async function withChartImage(bundle: MimeBundle): Promise<MimeBundle> {
+  const spec = bundle[VEGA_LITE_MIME];
+  if (!spec || typeof spec !== "object" || "image/svg+xml" in bundle) return bundle;
+  const { "text/html": _html, ...rest } = bundle;
+  return { ...rest, "image/svg+xml": await renderSvg(spec) };
 }
