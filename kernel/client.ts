@@ -106,10 +106,10 @@ export class KernelClient {
     this.stdin.connect(endpoint(this.connection, "stdin"));
     this.iopub.connect(endpoint(this.connection, "iopub"));
     this.iopub.subscribe();
-    void this.listen(this.shell);
-    void this.listen(this.control);
-    void this.listenStdin();
-    void this.listenIopub();
+    void this.receive(this.shell, (m) => this.onReply(m));
+    void this.receive(this.control, (m) => this.onReply(m));
+    void this.receive(this.stdin, (m) => this.onInputRequest(m));
+    void this.receive(this.iopub, (m) => this.onIopubMessage(m));
   }
 
   /** Asks kernel_info until it answers and iopub is delivering (a SUB joins late). */
@@ -125,45 +125,30 @@ export class KernelClient {
     throw new Error(`kernel did not answer kernel_info within ${timeoutMs} ms`);
   }
 
-  private async listen(socket: zmq.Dealer): Promise<void> {
+  /** Decodes every message a socket receives; closing the client ends the loop quietly. */
+  private async receive(socket: zmq.Dealer | zmq.Subscriber, handle: (msg: Message) => void | Promise<void>): Promise<void> {
     try {
-      for await (const frames of socket) this.onReply(decode(frames as Buffer[], this.signer));
+      for await (const frames of socket) await handle(decode(frames as Buffer[], this.signer));
     } catch (e) {
       if (!this.closed) throw e;
     }
   }
 
-  private async listenStdin(): Promise<void> {
-    try {
-      for await (const frames of this.stdin) {
-        const msg = decode(frames as Buffer[], this.signer);
-        if (msg.header.msg_type !== "input_request") continue;
-        const value = await this.onInput(String(msg.content.prompt ?? ""), Boolean(msg.content.password));
-        await this.stdin.send(encode(this.message("input_reply", { value }, msg.header), this.signer));
-      }
-    } catch (e) {
-      if (!this.closed) throw e;
-    }
+  private async onInputRequest(msg: Message): Promise<void> {
+    if (msg.header.msg_type !== "input_request") return;
+    const value = await this.onInput(String(msg.content.prompt ?? ""), Boolean(msg.content.password));
+    await this.stdin.send(encode(this.message("input_reply", { value }, msg.header), this.signer));
   }
 
-  private async listenIopub(): Promise<void> {
-    try {
-      for await (const frames of this.iopub) {
-        const msg = decode(frames as Buffer[], this.signer);
-        this.iopubLog.push(msg);
-        this.onIopub?.(msg);
-        const parentId = (msg.parent_header as { msg_id?: string }).msg_id;
-        const p = parentId ? this.pending.get(parentId) : undefined;
-        if (!p) continue;
-        if (msg.header.msg_type === "status") {
-          if (msg.content.execution_state === "idle") p.idle = true;
-        }
-        p.outputs.push(msg);
-        this.settle(parentId!, p);
-      }
-    } catch (e) {
-      if (!this.closed) throw e;
-    }
+  private onIopubMessage(msg: Message): void {
+    this.iopubLog.push(msg);
+    this.onIopub?.(msg);
+    const parentId = (msg.parent_header as { msg_id?: string }).msg_id;
+    const p = parentId ? this.pending.get(parentId) : undefined;
+    if (!p) return;
+    if (msg.header.msg_type === "status" && msg.content.execution_state === "idle") p.idle = true;
+    p.outputs.push(msg);
+    this.settle(parentId!, p);
   }
 
   private onReply(msg: Message): void {
