@@ -1,11 +1,15 @@
-// The same golden numbers on the wasm backend (the SDK's CPU default): catches kernels a backend
-// lacks (wasm has no UnsortedSegmentSum, which gather's stock gradient needs). Own process, own backend.
+// The same golden numbers on the wasm backend (the SDK's CPU default), with the kernels the SDK adds
+// to it (UnsortedSegmentSum, which the embedding's gradient needs; the faster BatchMatMul). Own
+// process, own backend.
 
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
+import { registerWasmKernels } from "../../../sdk/backend/wasm-kernels/index.js";
 import { FAMILIES, expectReferenceNumbers } from "./helpers.js";
+
+registerWasmKernels();
 
 before(async () => {
   await tf.setBackend("wasm");
