@@ -1,4 +1,4 @@
-// Kernels registered on the wasm backend: faster replacements (BatchMatMul) and the ones tfjs
+// Kernels registered on the wasm backend: faster replacements (BatchMatMul, a copy-free Identity) and the ones tfjs
 // ships without (UnsortedSegmentSum, Einsum, and the rest by way of the cpu backend). Registered
 // when sdk/backend loads, before the wasm backend initializes (a replaced kernel keeps the stock
 // setup, which binds the wasm function it calls). Idempotent.
@@ -8,6 +8,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { batchMatMulKernel } from "./batch-matmul.js";
 import { cpuFallbackKernel, cpuFallbackNames } from "./cpu-fallback.js";
 import { einsumKernel } from "./einsum.js";
+import { identityKernel } from "./identity.js";
 import { unsortedSegmentSumKernel } from "./unsorted-segment-sum.js";
 
 export interface WasmKernels {
@@ -35,6 +36,11 @@ export function registerWasmKernels(): WasmKernels {
     stockBatchMatMul = stock;
     set({ ...stock, kernelFunc: batchMatMulKernel(stock.kernelFunc) });
     result.replaced.push("BatchMatMul");
+  }
+  const identity = tf.getKernel("Identity", "wasm");
+  if (identity) {
+    set({ ...identity, kernelFunc: identityKernel(identity.kernelFunc) });
+    result.replaced.push("Identity");
   }
   const added: [string, tf.KernelFunc][] = [["UnsortedSegmentSum", unsortedSegmentSumKernel], ["Einsum", einsumKernel]];
   for (const [kernelName, kernelFunc] of added) {

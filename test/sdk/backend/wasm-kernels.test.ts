@@ -42,9 +42,9 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
 
 const rnd = (shape: number[], seed: number) => () => tf.randomNormal(shape, 0, 1, "float32", seed);
 
-test("the kernels are registered: BatchMatMul replaced, UnsortedSegmentSum and Einsum added", () => {
+test("the kernels are registered: BatchMatMul and Identity replaced, UnsortedSegmentSum and Einsum added", () => {
   const r = registerWasmKernels();
-  assert.deepEqual(r.replaced, ["BatchMatMul"]);
+  assert.deepEqual(r.replaced, ["BatchMatMul", "Identity"]);
   for (const k of ["UnsortedSegmentSum", "Einsum", "Conv2DBackpropFilter"]) assert.ok(tf.getKernel(k, "wasm"), k);
   assert.ok(r.delegated.includes("Conv2DBackpropFilter"));
   assert.ok(!r.delegated.includes("Complex"));
@@ -96,6 +96,28 @@ test("BatchMatMul keeps the tensor count and frees its temporaries", () => {
   assert.equal(tf.memory().numTensors, tensors + 2); // the two reshapes, not disposed above
   assert.equal(tf.engine().backend.numDataIds(), ids);
   tf.dispose([a, b]);
+});
+
+test("Identity shares the buffer: the copy outlives its source, the memory goes with the last one", () => {
+  const backend = tf.backend() as unknown as { refCount(id: object): number };
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.engine().runKernel("Identity", { x }) as tf.Tensor;
+  assert.equal(y.dataId, x.dataId, "no second buffer");
+  assert.equal(backend.refCount(x.dataId), 2);
+  x.dispose();
+  assert.deepEqual([...y.dataSync()], [1, 2, 3]);
+  assert.equal(backend.refCount(y.dataId), 1);
+  y.dispose();
+  assert.equal(backend.refCount(y.dataId), 0, "freed with the last tensor");
+  // what the engine does with it: saved tensors of a gradient, many steps, nothing left behind
+  const w = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+  const n0 = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) {
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(tf.matMul(w, w))), [w]);
+    tf.dispose([value, ...Object.values(grads)]);
+  }
+  assert.equal(tf.memory().numTensors, n0);
+  w.dispose();
 });
 
 test("matMul's gradient on wasm matches cpu (transposed products throughout)", async () => {
