@@ -1,34 +1,39 @@
-// Bracket matching: is the string balanced (Dyck language over `types` bracket kinds)? Half the
-// examples are balanced; the others are a balanced string with one bracket changed.
-//   <bos> brackets ( [ ] ) =  ->  yes <eos>
+// Bracket matching: close the brackets a prefix leaves open, innermost first (the Dyck completion
+// task of BIG-bench's dyck_languages). Every answer token must match the latest bracket still open.
+//   <bos> brackets ( [ ] ( [ =  ->  ] ) ) <eos>
 
 import { BOS, EOS, BRACKETS, id } from "./vocab.js";
 import { randInt, type Rng } from "./rng.js";
 import { intIn, type TaskSpec } from "./spec.js";
 
 export interface BracketsOptions {
-  /** brackets in the string (default 60, even) */
+  /** brackets in the prefix (default 60) */
   length: number;
   /** bracket kinds: 1 = (), 2 = () [], up to 4 (default 2) */
   types: number;
+  /** most brackets open at once (default 8, at least 2); the answer has 1 to depth closers */
+  depth: number;
 }
 
-export function balanced(s: number[]): boolean {
+/** The closers (bracket indices, 2k+1 closes kind k) that complete s, innermost first; null when s
+ *  closes a bracket that is not open. */
+export function closers(s: number[]): number[] | null {
   const stack: number[] = [];
   for (const b of s) {
     if (b % 2 === 0) stack.push(b);
-    else if (stack.pop() !== b - 1) return false;
+    else if (stack.pop() !== b - 1) return null;
   }
-  return stack.length === 0;
+  return stack.reverse().map((b) => b + 1);
 }
 
-/** A random balanced string of n (even) bracket indices (2k = open, 2k+1 = close of kind k). */
-function dyck(rng: Rng, n: number, types: number): number[] {
+/** A random prefix of n bracket indices that stays within `depth` open and ends with at least one open. */
+function openPrefix(rng: Rng, n: number, types: number, depth: number): number[] {
   const out: number[] = [];
   const stack: number[] = [];
   for (let i = 0; i < n; i++) {
-    const left = n - i;
-    const open = stack.length === 0 || (stack.length < left && rng() < 0.5);
+    // the last bracket must leave something open: open when the stack would otherwise end empty
+    const mustOpen = stack.length === 0 || (i === n - 1 && stack.length === 1);
+    const open = mustOpen || (stack.length < depth && rng() < 0.5);
     if (open) {
       const k = 2 * randInt(rng, types);
       stack.push(k);
@@ -40,23 +45,18 @@ function dyck(rng: Rng, n: number, types: number): number[] {
 
 export const brackets: TaskSpec<BracketsOptions> = {
   name: "brackets",
-  description: "is the bracket string balanced",
-  defaults: { length: 60, types: 2 },
+  description: "close the open brackets",
+  defaults: { length: 60, types: 2, depth: 8 },
   validate(o) {
-    intIn("brackets", "length", o.length, 2, 1000);
-    if (o.length % 2) intIn("brackets", "length (even)", o.length, 2, 0);
+    intIn("brackets", "length", o.length, 1, 1000);
     intIn("brackets", "types", o.types, 1, 4);
+    intIn("brackets", "depth", o.depth, 2, 100);
   },
   generate(rng, o) {
-    const s = dyck(rng, o.length, o.types);
-    if (rng() < 0.5) {
-      const i = randInt(rng, s.length);
-      // change one bracket: another kind, or open <-> close
-      s[i] = o.types > 1 && rng() < 0.5 ? (2 * ((Math.floor(s[i] / 2) + 1 + randInt(rng, o.types - 1)) % o.types)) + (s[i] % 2) : s[i] ^ 1;
-    }
+    const s = openPrefix(rng, o.length, o.types, o.depth);
     return {
       prompt: [BOS, id("brackets"), ...s.map((b) => id(BRACKETS[b])), id("=")],
-      answer: [id(balanced(s) ? "yes" : "no"), EOS],
+      answer: [...closers(s)!.map((b) => id(BRACKETS[b])), EOS],
     };
   },
 };

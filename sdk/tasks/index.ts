@@ -6,7 +6,7 @@ export { SuiteScore } from "./score-table.js";
 export { SPECS, TASK_NAMES } from "./registry.js";
 export { TaskConfigError, type Example, type TaskSpec } from "./spec.js";
 export { tokenizer, TOKENS, VOCAB_SIZE, PAD, BOS, EOS, id, ids } from "./vocab.js";
-export { balanced } from "./brackets.js";
+export { closers } from "./brackets.js";
 export { teacher, trainTeacher, recipeHash, teacherDir, cacheRoot, TEACHER_RECIPE, type TeacherRecipe, type TeacherOptions } from "./teacher.js";
 export type { RecallOptions } from "./recall.js";
 export type { CopyOptions } from "./copy.js";

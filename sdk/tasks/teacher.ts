@@ -47,7 +47,7 @@ export const TEACHER_RECIPE: TeacherRecipe = {
 };
 
 /** Bump when task generators change: the cached weights would no longer match the recipe. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 export function recipeHash(r: TeacherRecipe): string {
   const canon = (v: unknown): unknown =>

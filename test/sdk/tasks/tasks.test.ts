@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { suite, task } from "../../../sdk/tasks/suite.js";
 import { TASK_NAMES } from "../../../sdk/tasks/registry.js";
 import { TOKENS, VOCAB_SIZE, tokenizer, id } from "../../../sdk/tasks/vocab.js";
-import { balanced } from "../../../sdk/tasks/brackets.js";
+import { closers } from "../../../sdk/tasks/brackets.js";
 
 const dec = (ids: number[]) => tokenizer.decode(ids).split(" ");
 
@@ -62,9 +62,13 @@ test("answers are right: recall, sort, add, count, brackets, copy", () => {
 
     const be = task("brackets").example(i);
     const idx = dec(be.prompt).slice(2, -1).map((w) => "()[]{}<>".indexOf(w));
-    assert.equal(dec(be.answer)[0], balanced(idx) ? "yes" : "no");
+    const close = dec(be.answer).slice(0, -1).map((w) => "()[]{}<>".indexOf(w));
+    assert.ok(close.length >= 1 && close.length <= 8 && close.every((b) => b % 2 === 1), dec(be.answer).join(" "));
+    assert.deepEqual(closers([...idx, ...close]), [], "prefix + answer is balanced");
   }
-  assert.ok(balanced([0, 2, 3, 1]) && !balanced([0, 2, 1, 3]) && !balanced([0]));
+  // ( [ ] ( [  ->  ] ) )
+  assert.deepEqual(closers([0, 2, 3, 0, 2]), [3, 1, 1]);
+  assert.equal(closers([0, 3]), null);
 });
 
 test("easy variants are named options; bad options name field, value and range", () => {
