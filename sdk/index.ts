@@ -7,11 +7,12 @@ import * as io from "./io/index.js";
 import * as models from "./models/index.js";
 import * as train from "./train/index.js";
 import * as tasks from "./tasks/index.js";
+import * as viz from "./viz/index.js";
 
 // tfjs-core's Node entry leaves both of these to side-effect modules Node cannot load.
 registerChainedOps();
 registerGradients();
 await backend.use("auto");
 
-export { backend, io, models, tf, train, tasks };
+export { backend, io, models, tf, train, tasks, viz };
 export const version = "0.1.0";

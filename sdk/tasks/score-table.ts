@@ -1,6 +1,7 @@
 // A suite's scores: rows {task, accuracy, n} (arquero-friendly), shown as a table.
 
 import * as aq from "arquero";
+import { DISPLAY, Table, type MimeBundle } from "../viz/index.js";
 import type { TaskScore } from "./task.js";
 
 export class SuiteScore {
@@ -31,8 +32,7 @@ export class SuiteScore {
     return this.rows.map((r) => `${r.task.padEnd(9)} ${(100 * r.accuracy).toFixed(1).padStart(5)}%  (n=${r.n})`).join("\n") + `\nmean      ${(100 * this.mean).toFixed(1).padStart(5)}%`;
   }
 
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
-    const t = this.table();
-    return { "text/html": t.toHTML(), "text/markdown": t.toMarkdown(), "text/plain": this.toString() };
+  [DISPLAY](): MimeBundle {
+    return { ...new Table(this.table())[DISPLAY](), "text/plain": this.toString() };
   }
 }

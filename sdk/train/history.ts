@@ -1,6 +1,8 @@
 // What fit returns: per-step loss and learning rate, throughput, and a loss chart (Vega-Lite v5)
 // when shown in a notebook.
 
+import { Chart, DISPLAY, line, type MimeBundle } from "../viz/index.js";
+
 export interface HistoryData {
   loss: number[];
   lr: number[];
@@ -14,19 +16,11 @@ export interface HistoryData {
   gradNorm: number[];
 }
 
+/** The loss per step as a Vega-Lite v5 line chart spec. */
 export function lossChart(loss: number[], title = "training loss"): Record<string, unknown> {
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title,
-    width: 420,
-    height: 220,
-    data: { values: loss.map((l, i) => ({ step: i + 1, loss: l })) },
-    mark: { type: "line", tooltip: true },
-    encoding: {
-      x: { field: "step", type: "quantitative", title: "step" },
-      y: { field: "loss", type: "quantitative", title: "loss", scale: { zero: false } },
-    },
-  };
+  const values = loss.map((l, i) => ({ step: i + 1, loss: l }));
+  // early steps' loss dwarfs the rest: a scale from zero would flatten the part worth seeing
+  return line({ values, x: "step", y: "loss", title, zero: false }).spec;
 }
 
 export class History implements HistoryData {
@@ -62,7 +56,7 @@ export class History implements HistoryData {
     return this.summary();
   }
 
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return { "application/vnd.vegalite.v5+json": lossChart(this.loss), "text/plain": this.summary() };
+  [DISPLAY](): MimeBundle {
+    return { ...new Chart(lossChart(this.loss))[DISPLAY](), "text/plain": this.summary() };
   }
 }
