@@ -14,7 +14,8 @@
 // Options: --configs wasm:1,wasm:2,cpu  --steps 5 --warmup 2  --cpu-steps 1  --python /usr/bin/python3
 //          --no-python  --before (adds wasm-stock:1, the stock wasm BatchMatMul kernel)
 import type * as tfc from "@tensorflow/tfjs-core";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { findTorchPython } from "./python.js";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 
@@ -135,18 +136,6 @@ function runChild(config: string, args: string[]): Row[] {
   return r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Row);
 }
 
-function findPython(preferred: string): string | null {
-  for (const py of [preferred, process.env.STILLROOM_PYTHON, "/usr/bin/python3", "python3"]) {
-    if (!py) continue;
-    try {
-      execFileSync(py, ["-c", "import torch"], { stdio: "ignore" });
-      return py;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
-}
 
 function runPython(py: string, steps: number, warmup: number): Row[] {
   const script = fileURLToPath(new URL("../../bench/train_reference.py", import.meta.url));
@@ -176,7 +165,7 @@ async function main(): Promise<void> {
     /* optional */
   }
   if (hasTensorflow && !configs.includes("tensorflow")) configs.push("tensorflow");
-  const py = args.includes("--no-python") ? null : findPython(flag(args, "python", ""));
+  const py = args.includes("--no-python") ? null : findTorchPython(flag(args, "python", ""));
   const passArgs = ["--steps", String(steps), "--warmup", String(warmup), "--cpu-steps", flag(args, "cpu-steps", "1")];
 
   const rows: Row[] = [];

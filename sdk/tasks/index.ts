@@ -1,7 +1,7 @@
 // sdk/tasks: a synthetic multitask suite (one small vocabulary, seeded generators, exact-match
 // scoring) and a cached teacher pretrained on it.
 export { suite, task, Suite, type SuiteOptions } from "./suite.js";
-export { Task, exampleRow, forcedMatches, generatedMatches, type Split, type TaskBatchesOptions, type ScoreOptions, type TaskScore } from "./task.js";
+export { Task, exampleRow, forcedMatches, forcedInputs, forcedHits, generatedMatches, type Split, type TaskBatchesOptions, type ScoreOptions, type TaskScore } from "./task.js";
 export { SuiteScore } from "./score-table.js";
 export { SPECS, TASK_NAMES } from "./registry.js";
 export { TaskConfigError, type Example, type TaskSpec } from "./spec.js";

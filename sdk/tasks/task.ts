@@ -46,20 +46,28 @@ export function exampleRow(e: Example, T: number): { ids: number[]; labels: numb
   return { ids, labels };
 }
 
+/** Teacher-forced inputs of a chunk of examples: prompt + answer without its last token, padded. */
+export function forcedInputs(chunk: Example[]): { ids: number[][]; width: number } {
+  const width = Math.max(...chunk.map((e) => e.prompt.length + e.answer.length - 1));
+  const ids = chunk.map((e) => [...e.prompt, ...e.answer.slice(0, -1)]).map((r) => [...r, ...Array<number>(width - r.length).fill(PAD)]);
+  return { ids, width };
+}
+
+/** Per example: is every answer token the argmax after its prefix? pred: argmax ids [chunk, width]. */
+export function forcedHits(chunk: Example[], pred: ArrayLike<number>, width: number): boolean[] {
+  return chunk.map((e, b) => e.answer.every((a, j) => pred[b * width + e.prompt.length - 1 + j] === a));
+}
+
 /** Exact-match of answers under teacher forcing: every answer token is the argmax after its prefix. */
 export async function forcedMatches(model: Model, examples: Example[], batchSize = 64): Promise<boolean[]> {
   const out: boolean[] = [];
   for (let s = 0; s < examples.length; s += batchSize) {
     const chunk = examples.slice(s, s + batchSize);
-    const T = Math.max(...chunk.map((e) => e.prompt.length + e.answer.length - 1));
-    const ids = chunk.map((e) => [...e.prompt, ...e.answer.slice(0, -1)]).map((r) => [...r, ...Array(T - r.length).fill(PAD)]);
-    const am = tf.tidy(() => tf.argMax(model.logits(ids), -1));                 // [B, T]
+    const { ids, width } = forcedInputs(chunk);
+    const am = tf.tidy(() => tf.argMax(model.logits(ids), -1));                 // [B, width]
     const pred = (await am.data()) as Int32Array;
     am.dispose();
-    chunk.forEach((e, b) => {
-      const p0 = e.prompt.length - 1;
-      out.push(e.answer.every((a, j) => pred[b * T + p0 + j] === a));
-    });
+    out.push(...forcedHits(chunk, pred, width));
   }
   return out;
 }

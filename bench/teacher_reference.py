@@ -1,0 +1,84 @@
+"""PyTorch reference for bench/teacher.ts: the teacher recipe's Llama (tools/reference/families.py,
+the same forward the golden fixtures come from) trained on the very batches Stillroom trains on,
+with the same optimizer: AdamW (betas 0.9/0.999, eps 1e-8, decay on matrices only), linear warmup
+then cosine decay to 0.1 x lr, gradient clipping to global norm 1, mean cross-entropy over answer
+tokens. Scores teacher-forced exact match on the same eval rows every --every steps and prints JSON
+lines like the TypeScript side (scoring time left out of train_s).
+
+    /usr/bin/python3 bench/teacher_reference.py DATA_DIR --every 500 --threads 1
+
+DATA_DIR holds what bench/teacher.ts writes: recipe.json, train.i32 [steps, 2, B, T] (ids, labels)
+and eval.i32 [2, tasks * n, T].
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools", "reference"))
+import families  # noqa: E402
+
+
+def lr_at(step, r):
+    """sdk/train/schedule.ts lrAt, cosine, minLr = 0.1 lr."""
+    lr, warm, steps = r["lr"], min(r["warmup"], r["steps"]), r["steps"]
+    if warm > 0 and step < warm:
+        return lr * (step + 1) / warm
+    p = min(1.0, (step - warm) / max(1, steps - warm))
+    return 0.1 * lr + 0.9 * lr * 0.5 * (1 + math.cos(math.pi * p))
+
+
+def exact_match(W, cfg, ids, labels):
+    """Rows whose every answer token is the argmax after its prefix: [N] bool."""
+    pred = families.forward(W, cfg, ids)[:, :-1].argmax(-1)   # [N, T-1]
+    target = labels[:, 1:]                                     # [N, T-1]
+    return ((pred == target) | (target == -100)).all(-1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--every", type=int, default=500)
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    r = json.load(open(os.path.join(a.dir, "recipe.json")))
+    torch.manual_seed(r["seed"])
+    cfg, steps, B, T, n, names = r["hf"], r["steps"], r["B"], r["T"], r["n"], r["names"]
+    train = torch.tensor(memoryview(open(os.path.join(a.dir, "train.i32"), "rb").read()).cast("i")).view(steps, 2, B, T).long()
+    ev = torch.tensor(memoryview(open(os.path.join(a.dir, "eval.i32"), "rb").read()).cast("i")).view(2, len(names) * n, T).long()
+
+    std = cfg.get("initializer_range", 0.02)
+    W = {k: (torch.ones(s) if len(s) == 1 else torch.randn(s) * std).requires_grad_() for k, s in families.weight_shapes(cfg).items()}
+    decay = [w for w in W.values() if w.dim() >= 2]
+    plain = [w for w in W.values() if w.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": r["weightDecay"]}, {"params": plain, "weight_decay": 0.0}],
+                            lr=r["lr"], betas=(0.9, 0.999), eps=1e-8)
+    t0, scoring = time.perf_counter(), 0.0
+    for step in range(steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, r)
+        ids, labels = train[step, 0], train[step, 1]               # [B, T]
+        logits = families.forward(W, cfg, ids)                     # [B, T, V]
+        loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=-100)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(W.values(), 1.0)
+        opt.step()
+        if (step + 1) % a.every == 0 or step + 1 == steps:
+            s0 = time.perf_counter()
+            with torch.no_grad():
+                hits = exact_match(W, cfg, ev[0], ev[1]).view(len(names), n).float().mean(-1).tolist()
+            acc = dict(zip(names, hits))
+            print(json.dumps({"impl": "pytorch", "step": step + 1, "train_s": round(s0 - t0 - scoring, 2), "loss": round(loss.item(), 4),
+                              "acc": acc, "mean": sum(hits) / len(hits), "min": min(hits)}), flush=True)
+            scoring += time.perf_counter() - s0
+
+
+if __name__ == "__main__":
+    main()
