@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
 import { type ConnectionInfo, endpoint } from "./connection.js";
+import { type ExecuteRequest, type InputReply, readInputRequest, toWire } from "./messages.js";
 import { type Message, Signer, decode, encode, newHeader } from "./wire.js";
 
 export interface Reply {
@@ -136,8 +137,10 @@ export class KernelClient {
 
   private async onInputRequest(msg: Message): Promise<void> {
     if (msg.header.msg_type !== "input_request") return;
-    const value = await this.onInput(String(msg.content.prompt ?? ""), Boolean(msg.content.password));
-    await this.stdin.send(encode(this.message("input_reply", { value }, msg.header), this.signer));
+    // Read as loosely as the kernel reads what clients send it.
+    const { prompt, password } = readInputRequest(msg.content, []);
+    const value = await this.onInput(prompt, password);
+    await this.stdin.send(encode(this.message("input_reply", toWire<InputReply>({ value }), msg.header), this.signer));
   }
 
   private onIopubMessage(msg: Message): void {
@@ -188,14 +191,14 @@ export class KernelClient {
   }
 
   execute(code: string, options: { silent?: boolean; storeHistory?: boolean; allowStdin?: boolean; stopOnError?: boolean; userExpressions?: Record<string, string> } = {}): Promise<Reply> {
-    return this.request("shell", "execute_request", {
+    return this.request("shell", "execute_request", toWire<ExecuteRequest>({
       code,
       silent: options.silent ?? false,
       store_history: options.storeHistory ?? true,
       user_expressions: options.userExpressions ?? {},
       allow_stdin: options.allowStdin ?? false,
       stop_on_error: options.stopOnError ?? true,
-    });
+    }));
   }
 
   async interrupt(): Promise<Reply> {

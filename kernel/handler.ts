@@ -7,6 +7,12 @@ import { CommRegistry } from "./comm.js";
 import { type ErrorReport, Executor } from "./executor.js";
 import { mimeBundle, plainText } from "./format.js";
 import { History } from "./history.js";
+import {
+  type CommOpen, type CompleteRequest, type ContentError, type ExecuteRequest, type InputRequest, type InspectRequest,
+  type IopubContents, type IsCompleteReply, type ShellReplies, type UserExpressionResult, allowsStdin, readCommClose,
+  readCommInfoRequest, readCommMsg, readCommOpen, readCompleteRequest, readExecuteRequest, readHistoryRequest,
+  readInputReply, readInspectRequest, readIsCompleteRequest, toWire,
+} from "./messages.js";
 import { runtimeComplete } from "./runtime-complete.js";
 import { CellSyntaxError, parse, stripTypes } from "./rewrite.js";
 import { CellScope, type Outbox, runInScope } from "./scope.js";
@@ -78,7 +84,7 @@ export class Handler {
   /** Entry point for every message the IO thread forwards. */
   receive(channel: "shell" | "stdin", msg: Message): Promise<void> {
     if (channel === "stdin") {
-      if (msg.header.msg_type === "input_reply" && this.pendingInput) this.pendingInput(String(msg.content.value ?? ""));
+      if (msg.header.msg_type === "input_reply" && this.pendingInput) this.pendingInput(loosely(readInputReply, msg.content).value);
       return Promise.resolve();
     }
     this.queue.push({ channel, msg });
@@ -91,8 +97,8 @@ export class Handler {
     try {
       while (this.queue.length) {
         const { msg } = this.queue.shift()!;
-        const scope = new CellScope(msg, this.outbox, this.session, Boolean(msg.content?.allow_stdin));
-        scope.publish("status", { execution_state: "busy" });
+        const scope = new CellScope(msg, this.outbox, this.session, allowsStdin(msg.content));
+        publish(scope, "status", { execution_state: "busy" });
         try {
           await runInScope(scope, () => this.dispatch(scope, msg));
         } catch (e) {
@@ -100,7 +106,7 @@ export class Handler {
           log(`${msg.header.msg_type} failed: ${(e as Error).stack}`);
         }
         await scope.settle();
-        scope.publish("status", { execution_state: "idle" });
+        publish(scope, "status", { execution_state: "idle" });
       }
       this.abortQueued = false;
     } finally {
@@ -109,26 +115,26 @@ export class Handler {
   }
 
   private async dispatch(scope: CellScope, msg: Message): Promise<void> {
-    const content = msg.content ?? {};
+    const content: unknown = msg.content;
     switch (msg.header.msg_type) {
       case "execute_request": return this.execute(scope, content);
-      case "complete_request": return this.complete(scope, content);
-      case "inspect_request": return this.inspect(scope, content);
-      case "is_complete_request": return scope.reply("shell", "is_complete_reply", isComplete(String(content.code ?? "")));
+      case "complete_request": return this.complete(scope, loosely(readCompleteRequest, content));
+      case "inspect_request": return this.inspect(scope, loosely(readInspectRequest, content));
+      case "is_complete_request": return reply(scope, "is_complete_reply", isComplete(loosely(readIsCompleteRequest, content).code));
       case "history_request": return this.historyReply(scope, content);
       case "comm_info_request":
-        return scope.reply("shell", "comm_info_reply", { status: "ok", comms: this.comms.info(typeof content.target_name === "string" ? content.target_name : undefined) });
-      case "comm_open":
-        if (!this.comms.opened(String(content.comm_id), String(content.target_name), content.data ?? {})) {
-          scope.publish("comm_close", { comm_id: content.comm_id, data: {} });
-        }
+        return reply(scope, "comm_info_reply", { status: "ok", comms: this.comms.info(loosely(readCommInfoRequest, content).target_name) });
+      case "comm_open": return this.commOpen(scope, loosely(readCommOpen, content));
+      case "comm_msg": {
+        const { comm_id, data } = loosely(readCommMsg, content);
+        this.comms.message(comm_id, data, msg.buffers);
         return;
-      case "comm_msg":
-        this.comms.message(String(content.comm_id), content.data ?? {}, msg.buffers);
+      }
+      case "comm_close": {
+        const { comm_id, data } = loosely(readCommClose, content);
+        this.comms.closedByFrontend(comm_id, data);
         return;
-      case "comm_close":
-        this.comms.closedByFrontend(String(content.comm_id), content.data ?? {});
-        return;
+      }
       default:
         log(`ignored unknown message type ${JSON.stringify(msg.header.msg_type)}`);
     }
@@ -143,24 +149,25 @@ export class Handler {
         this.pendingInput = null;
         resolve(value);
       };
-      scope.reply("stdin", "input_request", { prompt: String(prompt), password });
+      scope.reply("stdin", "input_request", toWire<InputRequest>({ prompt: String(prompt), password }));
     });
   }
 
-  private async execute(scope: CellScope, content: Record<string, any>): Promise<void> {
-    const code = typeof content.code === "string" ? content.code : null;
-    const silent = Boolean(content.silent);
-    const storeHistory = silent ? false : content.store_history !== false;
+  private async execute(scope: CellScope, content: unknown): Promise<void> {
+    const problems: ContentError[] = [];
+    const request = readExecuteRequest(content, problems);
+    const { code, silent, store_history: storeHistory } = request;
     if (this.abortQueued) {
-      scope.reply("shell", "execute_reply", { status: "aborted", execution_count: this.executionCount });
+      reply(scope, "execute_reply", { status: "aborted", execution_count: this.executionCount });
       return;
     }
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;
-    if (!silent) scope.publish("execute_input", { code: code ?? "", execution_count: count });
-    if (code === null) {
-      return this.fail(scope, content, count, silent, { ename: "TypeError", evalue: "execute_request: content.code must be a string", traceback: [] });
-    }
+    if (!silent) publish(scope, "execute_input", { code, execution_count: count });
+    // The one field the kernel will not guess: a cell with no code to run is an error.
+    const badCode = problems.find((p) => p.field === "code");
+    for (const p of problems) if (p !== badCode) log(`coerced: ${p.message}`);
+    if (badCode) return this.fail(scope, request, count, { ename: "TypeError", evalue: badCode.rule, traceback: [] });
     if (storeHistory) this.history.add(count, code);
     const help = HELP_FORMS.map((re) => re.exec(code)).find(Boolean);
     if (help) return this.page(scope, count, help[1]!);
@@ -169,7 +176,7 @@ export class Handler {
     const check = this.typeWarnings(code, this.typecheck === "strict" ? STRICT_WAIT_MS : this.budgetMs);
     if (this.typecheck === "strict") {
       const warnings = await check;
-      if (warnings.length) return this.fail(scope, content, count, silent, { ename: "TypeError", evalue: warnings[0]!, traceback: warnings });
+      if (warnings.length) return this.fail(scope, request, count, { ename: "TypeError", evalue: warnings[0]!, traceback: warnings });
     }
     try {
       await this.prepare(code);
@@ -178,17 +185,17 @@ export class Handler {
       await scope.settle();
       if (this.typecheck === "warn") this.warn(scope, await check);
       const data = result.hasValue && result.value !== undefined && !silent ? await mimeBundle(result.value) : null;
-      if (data) scope.publish("execute_result", { execution_count: count, data, metadata: {} });
-      scope.reply("shell", "execute_reply", {
+      if (data) publish(scope, "execute_result", { execution_count: count, data, metadata: {} });
+      reply(scope, "execute_reply", {
         status: "ok",
         execution_count: count,
-        user_expressions: await this.userExpressions(content.user_expressions),
+        user_expressions: await this.userExpressions(request.user_expressions),
         payload: [],
       });
     } catch (error) {
       if (!(error instanceof CellSyntaxError)) this.language?.addCell(code);
       await scope.settle();
-      this.fail(scope, content, count, silent, this.executor.report(error));
+      this.fail(scope, request, count, this.executor.report(error));
     }
   }
 
@@ -202,14 +209,14 @@ export class Handler {
     }
     data ??= runtimeInspect(name, name.length);
     if (!data) scope.write("stderr", `no documentation found for ${name}\n`);
-    const payload = data ? [{ source: "page", data, start: 0 }] : [];
-    scope.reply("shell", "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload });
+    const payload = data ? [{ source: "page" as const, data, start: 0 }] : [];
+    reply(scope, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload });
   }
 
-  private fail(scope: CellScope, content: Record<string, any>, count: number, silent: boolean, report: ErrorReport): void {
-    if (!silent) scope.publish("error", { ...report });
-    scope.reply("shell", "execute_reply", { status: "error", execution_count: count, ...report, user_expressions: {}, payload: [] });
-    if (content.stop_on_error !== false) this.abortQueued = true;
+  private fail(scope: CellScope, request: ExecuteRequest, count: number, report: ErrorReport): void {
+    if (!request.silent) publish(scope, "error", { ...report });
+    reply(scope, "execute_reply", { status: "error", execution_count: count, ...report, user_expressions: {}, payload: [] });
+    if (request.stop_on_error) this.abortQueued = true;
   }
 
   /** Strict mode checks every cell: before the service answers, cells wait for it (bounded). */
@@ -230,12 +237,11 @@ export class Handler {
     if (warnings.length) scope.write("stderr", warnings.map((w) => `warning: ${w}\n`).join(""));
   }
 
-  private async userExpressions(expressions: unknown): Promise<Record<string, unknown>> {
-    const out: Record<string, unknown> = {};
-    if (!expressions || typeof expressions !== "object") return out;
-    for (const [name, expr] of Object.entries(expressions as Record<string, unknown>)) {
+  private async userExpressions(expressions: Record<string, string>): Promise<Record<string, UserExpressionResult>> {
+    const out: Record<string, UserExpressionResult> = {};
+    for (const [name, expr] of Object.entries(expressions)) {
       try {
-        const value = vm.runInThisContext(stripTypes(String(expr)));
+        const value = vm.runInThisContext(stripTypes(expr));
         out[name] = { status: "ok", data: (await mimeBundle(value)) ?? {}, metadata: {} };
       } catch (e) {
         out[name] = { status: "error", ...this.executor.report(e) };
@@ -244,9 +250,8 @@ export class Handler {
     return out;
   }
 
-  private async complete(scope: CellScope, content: Record<string, any>): Promise<void> {
-    const code = String(content.code ?? "");
-    const cursor = codePointToUtf16(code, Number.isInteger(content.cursor_pos) ? content.cursor_pos : [...code].length);
+  private async complete(scope: CellScope, { code, cursor_pos }: CompleteRequest): Promise<void> {
+    const cursor = codePointToUtf16(code, cursor_pos);
     const runtime = runtimeComplete(code, cursor);
     let matches = runtime.matches;
     let start = runtime.start;
@@ -263,7 +268,7 @@ export class Handler {
         log(`completion failed: ${(e as Error).message}`);
       }
     }
-    scope.reply("shell", "complete_reply", {
+    reply(scope, "complete_reply", {
       status: "ok",
       matches,
       cursor_start: utf16ToCodePoint(code, start),
@@ -272,26 +277,46 @@ export class Handler {
     });
   }
 
-  private async inspect(scope: CellScope, content: Record<string, any>): Promise<void> {
-    const code = String(content.code ?? "");
-    const cursor = codePointToUtf16(code, Number.isInteger(content.cursor_pos) ? content.cursor_pos : [...code].length);
+  private async inspect(scope: CellScope, { code, cursor_pos, detail_level }: InspectRequest): Promise<void> {
+    const cursor = codePointToUtf16(code, cursor_pos);
     let data: Record<string, string> | null = null;
     try {
-      data = (await this.language?.inspect(code, cursor, Number(content.detail_level ?? 0))) ?? null;
+      data = (await this.language?.inspect(code, cursor, detail_level)) ?? null;
     } catch (e) {
       log(`inspection failed: ${(e as Error).message}`);
     }
     data ??= runtimeInspect(code, cursor);
-    scope.reply("shell", "inspect_reply", { status: "ok", found: data !== null, data: data ?? {}, metadata: {} });
+    reply(scope, "inspect_reply", { status: "ok", found: data !== null, data: data ?? {}, metadata: {} });
   }
 
-  private historyReply(scope: CellScope, content: Record<string, any>): void {
+  private historyReply(scope: CellScope, content: unknown): void {
     try {
-      scope.reply("shell", "history_reply", { status: "ok", history: this.history.query(content) });
+      reply(scope, "history_reply", { status: "ok", history: this.history.query({ ...loosely(readHistoryRequest, content) }) });
     } catch (e) {
-      scope.reply("shell", "history_reply", { status: "error", ename: "ValueError", evalue: (e as Error).message, traceback: [], history: [] });
+      reply(scope, "history_reply", { status: "error", ename: "ValueError", evalue: (e as Error).message, traceback: [], history: [] });
     }
   }
+
+  private commOpen(scope: CellScope, { comm_id, target_name, data }: CommOpen): void {
+    if (!this.comms.opened(comm_id, target_name, data)) publish(scope, "comm_close", { comm_id, data: {} });
+  }
+}
+
+/** Contents are read as the kernel always has: sloppy fields coerced, never refused, but logged
+ *  so that a frontend's malformed message can be traced from the kernel's log. */
+function loosely<T>(read: (content: unknown, problems: ContentError[]) => T, content: unknown): T {
+  const problems: ContentError[] = [];
+  const value = read(content, problems);
+  for (const p of problems) log(`coerced: ${p.message}`);
+  return value;
+}
+
+function reply<K extends keyof ShellReplies>(scope: CellScope, msgType: K, content: ShellReplies[K]): void {
+  scope.reply("shell", msgType, toWire(content));
+}
+
+function publish<K extends keyof IopubContents>(scope: CellScope, msgType: K, content: IopubContents[K]): void {
+  scope.publish(msgType, toWire(content));
 }
 
 /** The live value under the cursor, as text, when the language service knows nothing. */
@@ -311,7 +336,7 @@ const NAME = "([\\p{ID_Start}$_][\\p{ID_Continue}$.]*)";
 const HELP_FORMS = [new RegExp(`^\\s*${NAME}\\s*\\?\\s*$`, "u"), new RegExp(`^\\s*\\?\\s*${NAME}\\s*$`, "u")];
 
 /** is_complete: incomplete when the parser runs out of input, invalid on any other error. */
-export function isComplete(code: string): { status: "complete" | "incomplete" | "invalid"; indent?: string } {
+export function isComplete(code: string): IsCompleteReply {
   if (!code.trim() || HELP_FORMS.some((re) => re.test(code))) return { status: "complete" };
   try {
     parse(stripTypes(code));
