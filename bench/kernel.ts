@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { cpus, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { flag } from "./cli.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const KERNEL_MAIN = join(REPO_ROOT, "dist", "kernel", "main.js");
@@ -36,13 +37,6 @@ interface KernelUnderTest {
   language: "typescript" | "python";
   /** Writes the kernelspec under kernelsDir/<label>/, or says why it cannot. */
   install(kernelsDir: string): string | null;
-}
-
-function flag(args: string[], name: string, fallback: string): string {
-  const at = args.indexOf(`--${name}`);
-  if (at >= 0 && args[at + 1] !== undefined) return args[at + 1]!;
-  const inline = args.find((a) => a.startsWith(`--${name}=`));
-  return inline ? inline.slice(name.length + 3) : fallback;
 }
 
 function findPython(): string {

@@ -17,7 +17,7 @@
 //          recipe, model fields into its model)  --sequential (one after the other; default: both
 //          at once, one core each)
 import { spawn } from "node:child_process";
-import { findTorchPython } from "./python.js";
+import { findTorchPython, flag } from "./cli.js";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,11 +36,6 @@ interface Point {
   acc: Record<string, number>;
   mean: number;
   min: number;
-}
-
-function flag(args: string[], name: string, fallback: string): string {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && args[at + 1] !== undefined ? args[at + 1]! : fallback;
 }
 
 // ---- the data both sides train on: batch i of the suite, and the eval rows -----------------

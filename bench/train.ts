@@ -15,7 +15,7 @@
 //          --no-python  --before (adds wasm-stock:1, the stock wasm BatchMatMul kernel)
 import type * as tfc from "@tensorflow/tfjs-core";
 import { spawnSync } from "node:child_process";
-import { findTorchPython } from "./python.js";
+import { findTorchPython, flag } from "./cli.js";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 
@@ -31,13 +31,6 @@ interface Row {
   value: number;
   unit: string;
   [extra: string]: unknown;
-}
-
-function flag(args: string[], name: string, fallback: string): string {
-  const at = args.indexOf(`--${name}`);
-  if (at >= 0 && args[at + 1] !== undefined && !args[at + 1]!.startsWith("--")) return args[at + 1]!;
-  const inline = args.find((a) => a.startsWith(`--${name}=`));
-  return inline ? inline.slice(name.length + 3) : fallback;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;

@@ -7,6 +7,7 @@
 // message names the file, and the tensor and byte offset where one is involved.
 
 import { DTYPE_BYTES, DTYPES, isDtype, type Dtype } from "./dtypes.js";
+import { isRecord } from "./json.js";
 
 /** The largest header accepted (the Rust reader's limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -52,10 +53,6 @@ export function headerLength(file: string, first8: Uint8Array, fileSize: number)
     throw new SafetensorsError(file, `header length ${n} runs past the end of the file (${fileSize} bytes)`, undefined, 0);
   }
   return Number(n);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function isCount(v: unknown): v is number {

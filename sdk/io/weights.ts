@@ -1,12 +1,13 @@
 // A Hugging Face weights directory: model.safetensors, or shards listed by
 // model.safetensors.index.json ({"metadata": {"total_size"}, "weight_map": {name: file}}).
 
-import { rm, stat } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { DTYPE_BYTES, type Dtype } from "./dtypes.js";
 import { readSafetensors, writeSafetensors, type TensorData, type TensorInput } from "./safetensors.js";
 import { writeJsonAtomic } from "./atomic.js";
 import { readJsonIfPresent } from "./json.js";
+import { exists } from "./paths.js";
 
 export const SINGLE_FILE = "model.safetensors";
 export const INDEX_FILE = "model.safetensors.index.json";
@@ -50,10 +51,6 @@ export async function readWeights(dir: string): Promise<Map<string, TensorData>>
     for (const [k, v] of Object.entries(tensors)) out.set(k, v);
   }
   return out;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
 }
 
 function byteSize(t: { dtype: Dtype; shape: number[] }): number {

@@ -2,7 +2,7 @@
 //   <bos> recall a : 3 , q : 7 , ... ? q a =  ->  7 3 <eos>
 
 import { BOS, EOS, DIGITS, LETTERS, id } from "./vocab.js";
-import { pick, randInt, sample } from "./rng.js";
+import { pick, sample } from "./rng.js";
 import { intIn, type TaskSpec } from "./spec.js";
 
 export interface RecallOptions {
@@ -27,7 +27,6 @@ export const recall: TaskSpec<RecallOptions> = {
     keys.forEach((k, i) => prompt.push(id(k), id(":"), id(values[i]), id(",")));
     const asked = sample(rng, keys.map((_, i) => i), o.queries);
     prompt.push(id("?"), ...asked.map((i) => id(keys[i])), id("="));
-    void randInt;
     return { prompt, answer: [...asked.map((i) => id(values[i])), EOS] };
   },
 };

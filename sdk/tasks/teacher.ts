@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { exists } from "../io/paths.js";
 import type { ModelConfigInput } from "../models/config.js";
 import { create } from "../models/create.js";
 import { load } from "../models/load.js";
@@ -70,8 +71,6 @@ export interface TeacherOptions {
   force?: boolean;
   quiet?: boolean;
 }
-
-const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /** Train the recipe's model (no caching). */
 export async function trainTeacher(recipe: TeacherRecipe, opts: Pick<TeacherOptions, "onProgress" | "quiet"> = {}): Promise<Model> {

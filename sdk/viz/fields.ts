@@ -1,6 +1,8 @@
 // Eager checks on chart data, so a misspelt field fails where the chart is built, with the
 // fields that do exist, rather than as a blank chart in the notebook.
 
+import { isRecord } from "../io/json.js";
+
 export type Row = object;
 
 /** The fields of the first row; throws unless values is an array of plain objects. */
@@ -25,10 +27,6 @@ export function requireFields(fn: string, values: unknown, named: Record<string,
       throw new Error(`${fn}: field "${field}" (${role}) is not in the data (fields: ${fields.join(", ")})`);
     }
   }
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function describe(v: unknown): string {

@@ -3,7 +3,7 @@
 
 import * as aq from "arquero";
 import { DISPLAY, type MimeBundle } from "./mime.js";
-import { isRecord } from "./fields.js";
+import { isRecord } from "../io/json.js";
 
 type Frame = ReturnType<typeof aq.from>;
 
