@@ -97,7 +97,9 @@ function kernels(python: string): Record<string, KernelUnderTest> {
       install(kernelsDir) {
         writeSpec(kernelsDir, "stillroom-notypecheck", {
           argv: [process.execPath, KERNEL_MAIN, "kernel", "{connection_file}", "--typecheck", "off"],
-          display_name: "Stillroom (no type check)", language: "typescript", interrupt_mode: "message",
+          display_name: "Stillroom (no type check)",
+          language: "typescript",
+          interrupt_mode: "message",
         });
         return null;
       },
@@ -108,7 +110,9 @@ function kernels(python: string): Record<string, KernelUnderTest> {
       install(kernelsDir) {
         writeSpec(kernelsDir, "ipykernel", {
           argv: [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-          display_name: "Python 3 (ipykernel)", language: "python", metadata: { debugger: true },
+          display_name: "Python 3 (ipykernel)",
+          language: "python",
+          metadata: { debugger: true },
         });
         return null;
       },
@@ -121,7 +125,11 @@ function kernels(python: string): Record<string, KernelUnderTest> {
       install(kernelsDir) {
         const deno = findDeno();
         if (!deno) return "deno not found: set DENO, put deno on PATH, or `npm install --no-save deno` (the npm package ships the binary)";
-        writeSpec(kernelsDir, "deno", { argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"], display_name: "Deno", language: "typescript" });
+        writeSpec(kernelsDir, "deno", {
+          argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"],
+          display_name: "Deno",
+          language: "typescript",
+        });
         return null;
       },
     },
@@ -138,8 +146,7 @@ function runHarness(python: string, kernels: KernelUnderTest[], env: NodeJS.Proc
     let errors = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       buffer += d;
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
+      for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
         const line = buffer.slice(0, nl).trim();
         buffer = buffer.slice(nl + 1);
         if (!line) continue;
@@ -216,7 +223,14 @@ async function main(): Promise<void> {
       const ours = find("stillroom", metric);
       const theirs = find(peer, metric);
       if (!ours || !theirs) continue;
-      console.log(JSON.stringify({ ratio: `stillroom/${peer}`, metric, median: +(ours.median / theirs.median).toFixed(3), p95: +(ours.p95 / theirs.p95).toFixed(3) }));
+      console.log(
+        JSON.stringify({
+          ratio: `stillroom/${peer}`,
+          metric,
+          median: +(ours.median / theirs.median).toFixed(3),
+          p95: +(ours.p95 / theirs.p95).toFixed(3),
+        }),
+      );
     }
   }
 
@@ -225,8 +239,13 @@ async function main(): Promise<void> {
   for (const kernel of [...new Set(rows.map((r) => r.kernel))]) {
     const rt = find(kernel, "execute_roundtrip");
     const pl = find(kernel, "print_lines");
-    const late = pl && Number(pl.lines_after_idle_max) > 0 ? ` (idle at ${Number(pl.until_idle_median).toFixed(0)} ms, up to ${pl.lines_after_idle_max} lines after idle)` : "";
-    lines.push(`| ${kernel} | ${fmt(find(kernel, "startup"), "startup")} | ${rt ? `${rt.median.toFixed(2)} / ${rt.p95.toFixed(2)} ms` : "n/a"} | ${fmt(pl, "print_lines")}${late} |`);
+    const late =
+      pl && Number(pl.lines_after_idle_max) > 0
+        ? ` (idle at ${Number(pl.until_idle_median).toFixed(0)} ms, up to ${pl.lines_after_idle_max} lines after idle)`
+        : "";
+    lines.push(
+      `| ${kernel} | ${fmt(find(kernel, "startup"), "startup")} | ${rt ? `${rt.median.toFixed(2)} / ${rt.p95.toFixed(2)} ms` : "n/a"} | ${fmt(pl, "print_lines")}${late} |`,
+    );
   }
   process.stderr.write(`\n${lines.join("\n")}\n`);
 }

@@ -44,12 +44,13 @@ interface Point {
 async function writeData(dir: string, r: TeacherRecipe, steps: number, n: number): Promise<{ T: number; B: number; tasks: string[] }> {
   const sr = await import("../sdk/index.js");
   const s = sr.tasks.suite(r.tasks, { seed: r.seed, options: r.options, n });
-  const T = s.seqLen, B = r.batchSize;
+  const T = s.seqLen,
+    B = r.batchSize;
   const stream = s.batches({ batchSize: B });
-  const train = new Int32Array(steps * B * T * 2);                                  // [steps, 2, B, T]
+  const train = new Int32Array(steps * B * T * 2); // [steps, 2, B, T]
   for (let i = 0; i < steps; i++) {
     const b = stream(i);
-    train.set(b.ids.flat(), (2 * i) * B * T);
+    train.set(b.ids.flat(), 2 * i * B * T);
     train.set(b.labels!.flat(), (2 * i + 1) * B * T);
   }
   writeFileSync(join(dir, "train.i32"), train);
@@ -82,7 +83,7 @@ async function child(dir: string, steps: number, every: number, n: number, threa
       for (let k = 0; k < n; k += 50) {
         const chunk = evalSets[i]!.slice(k, k + 50);
         const { ids, width } = sr.tasks.forcedInputs(chunk);
-        const am = tf.tidy(() => tf.argMax(model.logits(ids), -1));                 // [chunk, width]
+        const am = tf.tidy(() => tf.argMax(model.logits(ids), -1)); // [chunk, width]
         const pred = am.dataSync();
         am.dispose();
         hits += sr.tasks.forcedHits(chunk, pred, width).filter(Boolean).length;
@@ -90,25 +91,38 @@ async function child(dir: string, steps: number, every: number, n: number, threa
       acc[t.name] = hits / n;
     });
     const v = Object.values(acc);
-    const p: Point = { impl: "stillroom", step, train_s: +((elapsedMs - scoringMs) / 1000).toFixed(2), loss: +loss.toFixed(4), acc,
-      mean: v.reduce((a, b) => a + b, 0) / v.length, min: Math.min(...v) };
+    const p: Point = {
+      impl: "stillroom",
+      step,
+      train_s: +((elapsedMs - scoringMs) / 1000).toFixed(2),
+      loss: +loss.toFixed(4),
+      acc,
+      mean: v.reduce((a, b) => a + b, 0) / v.length,
+      min: Math.min(...v),
+    };
     console.log(JSON.stringify(p));
     scoringMs += performance.now() - t0;
   };
   await sr.train.fit(model, s.batches({ batchSize: r.batchSize }), {
-    steps, lr: r.lr, warmup: Math.min(r.warmup, steps), schedule: r.schedule, weightDecay: r.weightDecay, seed: r.seed, quiet: true,
+    steps,
+    lr: r.lr,
+    warmup: Math.min(r.warmup, steps),
+    schedule: r.schedule,
+    weightDecay: r.weightDecay,
+    seed: r.seed,
+    quiet: true,
     onProgress: (e) => (e.step % every === 0 || e.step === steps) && score(e.step, e.loss, e.elapsedMs),
   });
 }
 
 // ---- the parent: data, both sides, the table -------------------------------------------------
 
-
 function runSide(name: string, cmd: string, argv: string[]): Promise<Point[]> {
   return new Promise((resolve) => {
     const p = spawn(cmd, argv, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const points: Point[] = [];
-    let buf = "", err = "";
+    let buf = "",
+      err = "";
     p.stdout.on("data", (d: Buffer) => {
       buf += d;
       for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
@@ -118,7 +132,9 @@ function runSide(name: string, cmd: string, argv: string[]): Promise<Point[]> {
         const pt = JSON.parse(line) as Point;
         points.push(pt);
         console.log(line);
-        process.stderr.write(`[bench:teacher] ${name} step ${pt.step} (${pt.train_s} s): mean ${(pt.mean * 100).toFixed(1)}%, min ${(pt.min * 100).toFixed(1)}%\n`);
+        process.stderr.write(
+          `[bench:teacher] ${name} step ${pt.step} (${pt.train_s} s): mean ${(pt.mean * 100).toFixed(1)}%, min ${(pt.min * 100).toFixed(1)}%\n`,
+        );
       }
     });
     p.stderr.on("data", (d: Buffer) => (err += d));
@@ -145,17 +161,25 @@ async function main(args: string[]): Promise<void> {
     const py = args.includes("--no-python") || only === "stillroom" ? null : findTorchPython(flag(args, "python", ""));
     if (!py && only !== "stillroom") process.stderr.write("[bench:teacher] no python3 with torch: Stillroom only\n");
     const sides: [string, string, string[]][] = [];
-    if (only !== "pytorch") sides.push(["stillroom", process.execPath, [SELF, "--child", dir, String(steps), String(every), String(n), threads]]);
-    if (py) sides.push(["pytorch", py, [join(REPO_ROOT, "bench/teacher_reference.py"), dir, "--every", String(every), "--threads", threads]]);
+    if (only !== "pytorch")
+      sides.push(["stillroom", process.execPath, [SELF, "--child", dir, String(steps), String(every), String(n), threads]]);
+    if (py)
+      sides.push(["pytorch", py, [join(REPO_ROOT, "bench/teacher_reference.py"), dir, "--every", String(every), "--threads", threads]]);
     const results = args.includes("--sequential")
       ? await sides.reduce(async (acc, s) => [...(await acc), await runSide(...s)], Promise.resolve([] as Point[][]))
       : await Promise.all(sides.map((s) => runSide(...s)));
     const last = results.map((r) => r.at(-1)).filter((p): p is Point => !!p);
     const speed = (p: Point) => p.step / p.train_s;
-    if (last.length === 2) console.log(JSON.stringify({ ratio: "stillroom/pytorch", metric: "steps_per_s", value: +(speed(last[0]!) / speed(last[1]!)).toFixed(3) }));
+    if (last.length === 2)
+      console.log(
+        JSON.stringify({ ratio: "stillroom/pytorch", metric: "steps_per_s", value: +(speed(last[0]!) / speed(last[1]!)).toFixed(3) }),
+      );
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     process.stderr.write(`\n| impl | steps | train time | ${tasks.join(" | ")} | mean |\n|${"---|".repeat(tasks.length + 4)}\n`);
-    for (const p of last) process.stderr.write(`| ${p.impl} | ${p.step} | ${p.train_s.toFixed(0)} s | ${tasks.map((t) => pct(p.acc[t] ?? 0)).join(" | ")} | ${pct(p.mean)} |\n`);
+    for (const p of last)
+      process.stderr.write(
+        `| ${p.impl} | ${p.step} | ${p.train_s.toFixed(0)} s | ${tasks.map((t) => pct(p.acc[t] ?? 0)).join(" | ")} | ${pct(p.mean)} |\n`,
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -47,7 +47,18 @@ async function child(config: string, steps: number, warmup: number): Promise<voi
   if (stock) (await import("../sdk/backend/wasm-kernels/index.js")).restoreStockBatchMatMul();
   const info = sr.backend.info();
   const emit = (metric: string, value: number, unit: string, extra: object = {}) =>
-    console.log(JSON.stringify({ impl: "stillroom", config, metric, value: +value.toPrecision(4), unit, backend: info.name, threads: info.threads, ...extra }));
+    console.log(
+      JSON.stringify({
+        impl: "stillroom",
+        config,
+        metric,
+        value: +value.toPrecision(4),
+        unit,
+        backend: info.name,
+        threads: info.threads,
+        ...extra,
+      }),
+    );
 
   const slow = info.name === "cpu";
   const timeIt = (f: () => tfc.Tensor, reps: number) => {
@@ -67,11 +78,17 @@ async function child(config: string, steps: number, warmup: number): Promise<voi
     return median(ms);
   };
   {
-    const a = tf.randomNormal([1024, 1024], 0, 1, "float32", 1), b = tf.randomNormal([1024, 1024], 0, 1, "float32", 2);
+    const a = tf.randomNormal([1024, 1024], 0, 1, "float32", 1),
+      b = tf.randomNormal([1024, 1024], 0, 1, "float32", 2);
     const ms = timeIt(() => tf.matMul(a, b), slow ? 1 : 10);
     emit("matmul_1024_gflops", (2 * 1024 ** 3) / (ms * 1e6), "GFLOP/s");
-    const x = tf.randomNormal([8, 256, 64], 0, 1, "float32", 3), w = tf.randomNormal([8, 64, 256], 0, 1, "float32", 4);
-    emit("bmm_8x256x64x256_ms", timeIt(() => tf.matMul(x, w), slow ? 2 : 30), "ms");
+    const x = tf.randomNormal([8, 256, 64], 0, 1, "float32", 3),
+      w = tf.randomNormal([8, 64, 256], 0, 1, "float32", 4);
+    emit(
+      "bmm_8x256x64x256_ms",
+      timeIt(() => tf.matMul(x, w), slow ? 2 : 30),
+      "ms",
+    );
     tf.dispose([a, b, x, w]);
   }
 
@@ -81,15 +98,24 @@ async function child(config: string, steps: number, warmup: number): Promise<voi
   const vars = [...model.parameters().values()];
   const nParams = vars.reduce((n, v) => n + v.size, 0);
   let s = 12345;
-  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 8) % vocab;
+  const rand = () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return (s >>> 8) % vocab;
+  };
   const seq = Array.from({ length: B }, () => Array.from({ length: T + 1 }, rand));
-  const ids = seq.map((r) => r.slice(0, T));                                     // [B, T]
-  const onehot = tf.oneHot(tf.tensor1d(seq.flatMap((r) => r.slice(1)), "int32"), vocab); // [B*T, V]
+  const ids = seq.map((r) => r.slice(0, T)); // [B, T]
+  const onehot = tf.oneHot(
+    tf.tensor1d(
+      seq.flatMap((r) => r.slice(1)),
+      "int32",
+    ),
+    vocab,
+  ); // [B*T, V]
   const opt = tf.train.adam(lr);
   const step = () => {
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
-        const logits = tf.reshape(model.logits(ids), [B * T, vocab]);             // [B*T, V]
+        const logits = tf.reshape(model.logits(ids), [B * T, vocab]); // [B*T, V]
         return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), -1))) as tfc.Scalar; // []
       }, vars);
       opt.applyGradients(grads as Parameters<typeof opt.applyGradients>[0]);
@@ -101,7 +127,8 @@ async function child(config: string, steps: number, warmup: number): Promise<voi
   };
   const n = slow ? Math.max(1, Number(flag(process.argv, "cpu-steps", "1"))) : steps;
   const w = slow ? 0 : warmup; // the cpu backend: ~1 min a step; its first step is the timed one
-  let first = NaN, last = NaN;
+  let first = NaN,
+    last = NaN;
   for (let i = 0; i < w; i++) {
     last = step();
     if (i === 0) first = last;
@@ -114,7 +141,13 @@ async function child(config: string, steps: number, warmup: number): Promise<voi
     if (Number.isNaN(first)) first = last;
   }
   const stepMs = median(ms);
-  emit("train_tokens_per_s", (B * T) / (stepMs / 1000), "tokens/s", { step_ms: +stepMs.toFixed(1), steps: n, params: nParams, loss_first: +first.toFixed(4), loss_last: +last.toFixed(4) });
+  emit("train_tokens_per_s", (B * T) / (stepMs / 1000), "tokens/s", {
+    step_ms: +stepMs.toFixed(1),
+    steps: n,
+    params: nParams,
+    loss_first: +first.toFixed(4),
+    loss_last: +last.toFixed(4),
+  });
   process.exit(0);
 }
 
@@ -126,18 +159,26 @@ function runChild(config: string, args: string[]): Row[] {
     process.stderr.write(`[bench:train] ${config} failed (${r.status ?? r.signal}): ${(r.stderr ?? "").slice(-600)}\n`);
     return [];
   }
-  return r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Row);
+  return r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Row);
 }
-
 
 function runPython(py: string, steps: number, warmup: number): Row[] {
   const script = fileURLToPath(new URL("../../bench/train_reference.py", import.meta.url));
-  const r = spawnSync(py, [script, "--steps", String(steps), "--warmup", String(warmup), "--threads", "2"], { encoding: "utf8", timeout: 240_000 });
+  const r = spawnSync(py, [script, "--steps", String(steps), "--warmup", String(warmup), "--threads", "2"], {
+    encoding: "utf8",
+    timeout: 240_000,
+  });
   if (r.status !== 0) {
     process.stderr.write(`[bench:train] pytorch failed: ${(r.stderr ?? "").slice(-600)}\n`);
     return [];
   }
-  return r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Row);
+  return r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Row);
 }
 
 async function main(): Promise<void> {
@@ -180,7 +221,13 @@ async function main(): Promise<void> {
     if (p === undefined) continue;
     // higher is better for GFLOP/s and tokens/s; for ms the ratio is pytorch_ms / stillroom_ms
     const ratio = r.unit === "ms" ? p / r.value : r.value / p;
-    const line = { ratio: `stillroom/pytorch`, config: r.config, metric: r.metric, value: +ratio.toPrecision(3), note: "speed ratio, >1 means Stillroom is faster" };
+    const line = {
+      ratio: `stillroom/pytorch`,
+      config: r.config,
+      metric: r.metric,
+      value: +ratio.toPrecision(3),
+      note: "speed ratio, >1 means Stillroom is faster",
+    };
     ratios.push(line as unknown as Row);
     console.log(JSON.stringify(line));
   }

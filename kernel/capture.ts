@@ -9,7 +9,10 @@ function captureStream(stream: NodeJS.WriteStream, name: "stdout" | "stderr", fi
   stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
     const scope = find();
     if (!scope) return original(chunk as string, encoding as BufferEncoding, callback as () => void);
-    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+    const text =
+      typeof chunk === "string"
+        ? chunk
+        : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
     scope.write(name, text);
     const done = typeof encoding === "function" ? encoding : callback;
     if (typeof done === "function") queueMicrotask(() => (done as () => void)());

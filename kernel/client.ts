@@ -37,8 +37,15 @@ export async function newConnection(ip = "127.0.0.1"): Promise<ConnectionInfo> {
   }
   const [shell, control, iopub, stdin, hb] = ports as [number, number, number, number, number];
   return {
-    transport: "tcp", ip, key: randomBytes(16).toString("hex"), signature_scheme: "hmac-sha256",
-    shell_port: shell, control_port: control, iopub_port: iopub, stdin_port: stdin, hb_port: hb,
+    transport: "tcp",
+    ip,
+    key: randomBytes(16).toString("hex"),
+    signature_scheme: "hmac-sha256",
+    shell_port: shell,
+    control_port: control,
+    iopub_port: iopub,
+    stdin_port: stdin,
+    hb_port: hb,
   };
 }
 
@@ -86,13 +93,17 @@ export class KernelClient {
     const file = join(dir, "kernel.json");
     writeFileSync(file, JSON.stringify(connection));
     const child = spawn(process.execPath, [MAIN, "kernel", file, ...(options.args ?? [])], {
-      cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "ignore", options.stderr ?? "inherit"],
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "ignore", options.stderr ?? "inherit"],
     });
     const client = new KernelClient(connection);
     client.process = child;
     client.tempDir = dir;
     await client.connect();
-    const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`kernel exited with code ${code} before answering`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new Error(`kernel exited with code ${code} before answering`))),
+    );
     await Promise.race([client.waitReady(), exited]);
     return client;
   }
@@ -120,7 +131,7 @@ export class KernelClient {
       const attempt = this.request("shell", "kernel_info_request", {});
       const timer = new Promise<null>((r) => setTimeout(() => r(null), 250));
       const result = await Promise.race([attempt, timer]);
-      if (result && result.outputs.some((m) => m.header.msg_type === "status")) return result.reply;
+      if (result?.outputs.some((m) => m.header.msg_type === "status")) return result.reply;
       if (result) continue;
     }
     throw new Error(`kernel did not answer kernel_info within ${timeoutMs} ms`);
@@ -169,7 +180,14 @@ export class KernelClient {
   }
 
   message(msgType: string, content: Record<string, unknown>, parent: Message["parent_header"] = {}): Message {
-    return { identities: [], header: newHeader(msgType, this.session, "client"), parent_header: parent, metadata: {}, content, buffers: [] };
+    return {
+      identities: [],
+      header: newHeader(msgType, this.session, "client"),
+      parent_header: parent,
+      metadata: {},
+      content,
+      buffers: [],
+    };
   }
 
   /** Sends a request; resolves with its reply once iopub has said idle for it. */
@@ -179,7 +197,9 @@ export class KernelClient {
   }
 
   send(channel: "shell" | "control", msg: Message): Promise<Reply> {
-    const promise = new Promise<Reply>((resolve, reject) => this.pending.set(msg.header.msg_id, { resolve, reject, outputs: [], idle: false }));
+    const promise = new Promise<Reply>((resolve, reject) =>
+      this.pending.set(msg.header.msg_id, { resolve, reject, outputs: [], idle: false }),
+    );
     const socket = channel === "shell" ? this.shell : this.control;
     void socket.send(encode(msg, this.signer));
     return promise;
@@ -190,15 +210,28 @@ export class KernelClient {
     await (channel === "shell" ? this.shell : this.control).send(frames);
   }
 
-  execute(code: string, options: { silent?: boolean; storeHistory?: boolean; allowStdin?: boolean; stopOnError?: boolean; userExpressions?: Record<string, string> } = {}): Promise<Reply> {
-    return this.request("shell", "execute_request", toWire<ExecuteRequest>({
-      code,
-      silent: options.silent ?? false,
-      store_history: options.storeHistory ?? true,
-      user_expressions: options.userExpressions ?? {},
-      allow_stdin: options.allowStdin ?? false,
-      stop_on_error: options.stopOnError ?? true,
-    }));
+  execute(
+    code: string,
+    options: {
+      silent?: boolean;
+      storeHistory?: boolean;
+      allowStdin?: boolean;
+      stopOnError?: boolean;
+      userExpressions?: Record<string, string>;
+    } = {},
+  ): Promise<Reply> {
+    return this.request(
+      "shell",
+      "execute_request",
+      toWire<ExecuteRequest>({
+        code,
+        silent: options.silent ?? false,
+        store_history: options.storeHistory ?? true,
+        user_expressions: options.userExpressions ?? {},
+        allow_stdin: options.allowStdin ?? false,
+        stop_on_error: options.stopOnError ?? true,
+      }),
+    );
   }
 
   async interrupt(): Promise<Reply> {

@@ -10,7 +10,11 @@ export class Comm {
   private closeHandlers: ((data: CommData) => void)[] = [];
   closed = false;
 
-  constructor(readonly id: string, readonly target: string, private readonly registry: CommRegistry) {}
+  constructor(
+    readonly id: string,
+    readonly target: string,
+    private readonly registry: CommRegistry,
+  ) {}
 
   send(data: CommData = {}): void {
     if (this.closed) throw new Error(`comm ${this.id} (${this.target}) is closed`);

@@ -90,9 +90,14 @@ function makeDisplay(): Display {
     return show(new Bundle({ "image/png": Buffer.from(bytes).toString("base64"), "text/plain": "<PNG image>" }), o);
   };
   display.json = (value, o) => show(new Bundle({ "application/json": value as object, "text/plain": JSON.stringify(value, null, 2) }), o);
-  display.vegaLite = (spec, o) => show(vegaLiteBundle(spec).then((bundle) => new Bundle(bundle)), o);
+  display.vegaLite = (spec, o) =>
+    show(
+      vegaLiteBundle(spec).then((bundle) => new Bundle(bundle)),
+      o,
+    );
   display.table = (table, o) => {
-    if (!isArqueroTable(table) && !Array.isArray(table)) throw new TypeError("display.table: expected an arquero table or an array of row objects");
+    if (!isArqueroTable(table) && !Array.isArray(table))
+      throw new TypeError("display.table: expected an arquero table or an array of row objects");
     return show(rowsToTable(table), o);
   };
   display.clear = (options = {}) => {

@@ -56,7 +56,9 @@ export function resolveSpecifier(specifier: string, fromDir: string): string {
 function interop(ns: Record<string, unknown>): Record<string, unknown> {
   const fallback = ns.default;
   if (fallback === null || (typeof fallback !== "object" && typeof fallback !== "function")) return ns;
-  return new Proxy(ns, { get: (target, key) => (key in target ? target[key as string] : (fallback as any)[key]) });
+  return new Proxy(ns, {
+    get: (target, key) => (key in target ? target[key as string] : (fallback as Record<string | symbol, unknown>)[key]),
+  });
 }
 
 /** Cancels the await a cell is blocked on; one per process, as there is one main thread. */
@@ -82,7 +84,11 @@ export class Executor {
       importMeta: { url: pathToFileURL(join(this.cwd, "notebook.ts")).href, dirname: this.cwd, filename: join(this.cwd, "notebook.ts") },
     };
     Object.defineProperty(globalThis, "__stillroom", { value: helper, enumerable: false, configurable: true });
-    Object.defineProperty(globalThis, "require", { value: createRequire(join(this.cwd, "notebook.js")), writable: true, configurable: true });
+    Object.defineProperty(globalThis, "require", {
+      value: createRequire(join(this.cwd, "notebook.js")),
+      writable: true,
+      configurable: true,
+    });
     listenForSigint();
   }
 
@@ -125,7 +131,8 @@ export class Executor {
       const evalue = typeof error === "string" ? error : safeInspect(error);
       return { ename: "Uncaught", evalue, traceback: [`${RED}Uncaught${RESET} ${evalue}`] };
     }
-    if (error instanceof InterruptError) return { ename: error.name, evalue: error.message, traceback: [`${RED}${error.name}${RESET}: ${error.message}`] };
+    if (error instanceof InterruptError)
+      return { ename: error.name, evalue: error.message, traceback: [`${RED}${error.name}${RESET}: ${error.message}`] };
     const ename = error.name || "Error";
     const evalue = error.message;
     const traceback = [`${RED}${ename}${RESET}: ${evalue}`];
@@ -151,7 +158,7 @@ export class Executor {
     const lines = this.sources.get(cell);
     const text = lines?.[line - 1];
     if (text === undefined) return [];
-    const caret = " ".repeat(Math.max(0, Math.min(column, text.length))) + "^";
+    const caret = `${" ".repeat(Math.max(0, Math.min(column, text.length)))}^`;
     return [`${CYAN}${cell}, line ${line}${RESET}`, `  ${line} | ${text}`, `  ${" ".repeat(String(line).length)} | ${caret}`];
   }
 }

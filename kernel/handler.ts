@@ -8,10 +8,28 @@ import { type ErrorReport, Executor } from "./executor.js";
 import { mimeBundle, plainText } from "./format.js";
 import { History } from "./history.js";
 import {
-  type CommOpen, type CompleteRequest, type ContentError, type ExecuteRequest, type InputRequest, type InspectRequest,
-  type IopubContents, type IsCompleteReply, type ShellReplies, type UserExpressionResult, allowsStdin, readCommClose,
-  readCommInfoRequest, readCommMsg, readCommOpen, readCompleteRequest, readExecuteRequest, readHistoryRequest,
-  readInputReply, readInspectRequest, readIsCompleteRequest, toWire,
+  type CommOpen,
+  type CompleteRequest,
+  type ContentError,
+  type ExecuteRequest,
+  type InputRequest,
+  type InspectRequest,
+  type IopubContents,
+  type IsCompleteReply,
+  type ShellReplies,
+  type UserExpressionResult,
+  allowsStdin,
+  readCommClose,
+  readCommInfoRequest,
+  readCommMsg,
+  readCommOpen,
+  readCompleteRequest,
+  readExecuteRequest,
+  readHistoryRequest,
+  readInputReply,
+  readInspectRequest,
+  readIsCompleteRequest,
+  toWire,
 } from "./messages.js";
 import { runtimeComplete } from "./runtime-complete.js";
 import { CellSyntaxError, parse, stripTypes } from "./rewrite.js";
@@ -117,14 +135,20 @@ export class Handler {
   private async dispatch(scope: CellScope, msg: Message): Promise<void> {
     const content: unknown = msg.content;
     switch (msg.header.msg_type) {
-      case "execute_request": return this.execute(scope, content);
-      case "complete_request": return this.complete(scope, loosely(readCompleteRequest, content));
-      case "inspect_request": return this.inspect(scope, loosely(readInspectRequest, content));
-      case "is_complete_request": return reply(scope, "is_complete_reply", isComplete(loosely(readIsCompleteRequest, content).code));
-      case "history_request": return this.historyReply(scope, content);
+      case "execute_request":
+        return this.execute(scope, content);
+      case "complete_request":
+        return this.complete(scope, loosely(readCompleteRequest, content));
+      case "inspect_request":
+        return this.inspect(scope, loosely(readInspectRequest, content));
+      case "is_complete_request":
+        return reply(scope, "is_complete_reply", isComplete(loosely(readIsCompleteRequest, content).code));
+      case "history_request":
+        return this.historyReply(scope, content);
       case "comm_info_request":
         return reply(scope, "comm_info_reply", { status: "ok", comms: this.comms.info(loosely(readCommInfoRequest, content).target_name) });
-      case "comm_open": return this.commOpen(scope, loosely(readCommOpen, content));
+      case "comm_open":
+        return this.commOpen(scope, loosely(readCommOpen, content));
       case "comm_msg": {
         const { comm_id, data } = loosely(readCommMsg, content);
         this.comms.message(comm_id, data, msg.buffers);
@@ -348,7 +372,7 @@ export function isComplete(code: string): IsCompleteReply {
     const atEnd = err.line > lines.length || (err.line === lines.length && err.column >= lines[lines.length - 1]!.trimEnd().length);
     if (/Unterminated|Unexpected end of input|end of file/i.test(message) || atEnd) {
       const indent = /^\s*/.exec(lines[lines.length - 1]!)![0];
-      return { status: "incomplete", indent: /[{[(]\s*$/.test(code) ? indent + "  " : indent };
+      return { status: "incomplete", indent: /[{[(]\s*$/.test(code) ? `${indent}  ` : indent };
     }
     return { status: "invalid" };
   }

@@ -11,7 +11,10 @@ interface HistoryRecord {
 
 /** Glob as IPython's history search uses it: * and ? wildcards, the rest literal. */
 function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${body}$`, "s");
 }
 
@@ -54,7 +57,10 @@ export class History {
       let hits = this.records.filter((r) => re.test(r.input));
       if (content.unique) {
         const seen = new Set<string>();
-        hits = hits.reverse().filter((r) => !seen.has(r.input) && seen.add(r.input)).reverse();
+        hits = hits
+          .reverse()
+          .filter((r) => !seen.has(r.input) && seen.add(r.input))
+          .reverse();
       }
       const n = typeof content.n === "number" && content.n > 0 ? content.n : hits.length;
       return hits.slice(Math.max(0, hits.length - n)).map((r) => this.entry(r, output));

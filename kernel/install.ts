@@ -48,13 +48,16 @@ export function installKernelspec(options: InstallOptions = {}): string {
   if (!/^[a-z0-9._-]+$/i.test(name)) throw new Error(`--name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-'`);
   const chosen = [options.user, options.sysPrefix, options.prefix !== undefined].filter(Boolean).length;
   if (chosen > 1) throw new Error("choose one of --user, --sys-prefix and --prefix");
-  const base = options.prefix !== undefined
-    ? join(resolve(options.prefix), "share", "jupyter")
-    : options.sysPrefix ? join(pythonSysPrefix(), "share", "jupyter") : userDataDir();
+  const base =
+    options.prefix !== undefined
+      ? join(resolve(options.prefix), "share", "jupyter")
+      : options.sysPrefix
+        ? join(pythonSysPrefix(), "share", "jupyter")
+        : userDataDir();
   const dir = join(base, "kernels", name);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.kernel.json.${process.pid}`);
-  writeFileSync(tmp, JSON.stringify(kernelJson(options.displayName), null, 2) + "\n");
+  writeFileSync(tmp, `${JSON.stringify(kernelJson(options.displayName), null, 2)}\n`);
   renameSync(tmp, join(dir, "kernel.json"));
   for (const file of readdirSync(SPEC_DIR)) if (file.startsWith("logo-")) copyFileSync(join(SPEC_DIR, file), join(dir, file));
   return dir;

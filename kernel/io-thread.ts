@@ -43,9 +43,7 @@ class SendQueue {
   }
 
   send(frames: Buffer[]): void {
-    this.tail = this.tail
-      .then(() => this.socket.send(frames))
-      .catch((e) => log(`send failed: ${(e as Error).message}`));
+    this.tail = this.tail.then(() => this.socket.send(frames)).catch((e) => log(`send failed: ${(e as Error).message}`));
   }
 }
 
@@ -115,13 +113,23 @@ function answerHere(channel: "shell" | "control", msg: Message): boolean {
     send("control", reply(msg, "shutdown_reply", { status: "ok", restart }));
     status(msg, "idle");
     // The reply must leave before the process does.
-    void Promise.all(Object.values(queues).map((q) => q.drained())).then(() => port.postMessage({ kind: "shutdown", restart } satisfies FromIo));
+    void Promise.all(Object.values(queues).map((q) => q.drained())).then(() =>
+      port.postMessage({ kind: "shutdown", restart } satisfies FromIo),
+    );
     // A main thread stuck in user code cannot exit by itself.
     setTimeout(() => process.kill(process.pid, "SIGTERM"), 2000).unref();
     return true;
   } else {
     log(`unsupported control message ${type}`);
-    send("control", reply(msg, type.replace(/_request$/, "_reply"), { status: "error", ename: "NotImplemented", evalue: `${type} is not supported`, traceback: [] }));
+    send(
+      "control",
+      reply(msg, type.replace(/_request$/, "_reply"), {
+        status: "error",
+        ename: "NotImplemented",
+        evalue: `${type} is not supported`,
+        traceback: [],
+      }),
+    );
   }
   status(msg, "idle");
   return true;

@@ -30,6 +30,7 @@ export interface ReadyTimes {
 }
 
 interface Pending {
+  // biome-ignore lint/suspicious/noExplicitAny: each request type resolves with its own reply type
   resolve: (value: any) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -148,7 +149,11 @@ export class LanguageClient implements LanguageTools {
     if (m.kind === "ready") {
       this.ready = true;
       this.replacing = false;
-      this.times = { importMs: m.importedAt - spawnedAt, warmMs: m.readyAt - m.importedAt, wallMs: performance.timeOrigin + performance.now() - spawnedAt };
+      this.times = {
+        importMs: m.importedAt - spawnedAt,
+        warmMs: m.readyAt - m.importedAt,
+        wallMs: performance.timeOrigin + performance.now() - spawnedAt,
+      };
       for (const resolve of this.readyWaiters.splice(0)) resolve(this.times);
       return;
     }

@@ -46,11 +46,16 @@ const service = new NotebookLanguage({ cwd: data.cwd });
 function call(request: LanguageRequest): unknown {
   const args = request.args;
   switch (request.method) {
-    case "addCell": return service.addCell(String(args[0]));
-    case "complete": return service.complete(String(args[0]), Number(args[1]));
-    case "inspect": return service.inspect(String(args[0]), Number(args[1]), Number(args[2] ?? 0));
-    case "diagnostics": return service.diagnostics(String(args[0]));
-    default: throw new Error(`unknown language method ${JSON.stringify(request.method)}`);
+    case "addCell":
+      return service.addCell(String(args[0]));
+    case "complete":
+      return service.complete(String(args[0]), Number(args[1]));
+    case "inspect":
+      return service.inspect(String(args[0]), Number(args[1]), Number(args[2] ?? 0));
+    case "diagnostics":
+      return service.diagnostics(String(args[0]));
+    default:
+      throw new Error(`unknown language method ${JSON.stringify(request.method)}`);
   }
 }
 

@@ -144,13 +144,18 @@ function bindingIdentifiers(name: ts.BindingName, out: ts.Identifier[] = []): ts
 export function declaredIdentifiers(statement: ts.Statement): ts.Identifier[] {
   if (ts.isVariableStatement(statement)) return statement.declarationList.declarations.flatMap((d) => bindingIdentifiers(d.name));
   if (
-    ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) ||
-    ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement) || ts.isImportEqualsDeclaration(statement)
+    ts.isFunctionDeclaration(statement) ||
+    ts.isClassDeclaration(statement) ||
+    ts.isInterfaceDeclaration(statement) ||
+    ts.isTypeAliasDeclaration(statement) ||
+    ts.isEnumDeclaration(statement) ||
+    ts.isImportEqualsDeclaration(statement)
   ) {
     return statement.name ? [statement.name] : [];
   }
   // `namespace N {}`, not `declare module "m" {}` nor `declare global {}`.
-  if (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name) && !(statement.flags & ts.NodeFlags.GlobalAugmentation)) return [statement.name];
+  if (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name) && !(statement.flags & ts.NodeFlags.GlobalAugmentation))
+    return [statement.name];
   return [];
 }
 
@@ -224,7 +229,7 @@ export function toScript(code: string, namespace: string): ScriptCell {
       edits.push({ start, end: statement.expression.getStart(source), text: ";" });
       continue;
     }
-    for (const modifier of ts.canHaveModifiers(statement) ? ts.getModifiers(statement) ?? [] : []) {
+    for (const modifier of ts.canHaveModifiers(statement) ? (ts.getModifiers(statement) ?? []) : []) {
       if (modifier.kind === ts.SyntaxKind.ExportKeyword || modifier.kind === ts.SyntaxKind.DefaultKeyword) {
         edits.push({ start: modifier.getStart(source), end: modifier.end, text: "" });
       }
@@ -234,7 +239,9 @@ export function toScript(code: string, namespace: string): ScriptCell {
   let text = code;
   for (const e of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
   const shim = shimImports.length
-    ? [...shimImports, `export { ${shimLocals.join(", ")} };`, ...(shimLocals.length ? [`export as namespace ${namespace};`] : [])].join("\n")
+    ? [...shimImports, `export { ${shimLocals.join(", ")} };`, ...(shimLocals.length ? [`export as namespace ${namespace};`] : [])].join(
+        "\n",
+      )
     : undefined;
   return { text, shim, names, bareImport: shimImports.some((line) => /^import ["']/.test(line)) };
 }
@@ -284,7 +291,7 @@ export class NotebookLanguage {
     this.queryPath = `${this.cwd}/__stillroom_query__.ts`;
     this.preludePath = `${this.packageRoot}/__stillroom_prelude__.d.ts`;
     this.fallbackImporter = `${this.packageRoot}/__stillroom_importer__.ts`;
-    this.stablePrefixes = [posix(dirname(ts.getDefaultLibFilePath({}))) + "/", `${this.packageRoot}/dist/`];
+    this.stablePrefixes = [`${posix(dirname(ts.getDefaultLibFilePath({})))}/`, `${this.packageRoot}/dist/`];
     this.options = {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
@@ -320,12 +327,16 @@ export class NotebookLanguage {
   }
 
   /** getModuleResolutionCache and hasInvalidatedResolutions are read by the service, though not declared on its host type. */
-  private host(): ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache; hasInvalidatedResolutions(path: ts.Path): boolean } {
-    const fileExists = (f: string) => this.files.has(f) || (this.isStable(f) ? memo(stableExists, f, ts.sys.fileExists) : ts.sys.fileExists(f));
+  private host(): ts.LanguageServiceHost & {
+    getModuleResolutionCache(): ts.ModuleResolutionCache;
+    hasInvalidatedResolutions(path: ts.Path): boolean;
+  } {
+    const fileExists = (f: string) =>
+      this.files.has(f) || (this.isStable(f) ? memo(stableExists, f, ts.sys.fileExists) : ts.sys.fileExists(f));
     const moduleHost: ts.ModuleResolutionHost = {
       fileExists,
       readFile: (f) => this.files.get(f)?.text ?? ts.sys.readFile(f),
-      directoryExists: (d) => (this.isStable(d + "/") ? memo(stableDirs, d, ts.sys.directoryExists!) : ts.sys.directoryExists(d)),
+      directoryExists: (d) => (this.isStable(`${d}/`) ? memo(stableDirs, d, ts.sys.directoryExists!) : ts.sys.directoryExists(d)),
       realpath: ts.sys.realpath,
       getCurrentDirectory: () => this.cwd,
       getDirectories: ts.sys.getDirectories,
@@ -344,7 +355,9 @@ export class NotebookLanguage {
       getModuleResolutionCache: () => this.resolutionCache,
       resolveModuleNameLiterals: (literals, containingFile, redirected, options, containingSourceFile) => {
         this.failedImports.delete(containingFile);
-        return literals.map((literal) => this.resolveModule(literal, containingFile, redirected, options, containingSourceFile, moduleHost));
+        return literals.map((literal) =>
+          this.resolveModule(literal, containingFile, redirected, options, containingSourceFile, moduleHost),
+        );
       },
       // A notebook file whose import failed resolves again next time: the module may exist by then.
       hasInvalidatedResolutions: (path) => this.failedImports.has(path),
@@ -364,7 +377,8 @@ export class NotebookLanguage {
     host: ts.ModuleResolutionHost,
   ): ts.ResolvedModuleWithFailedLookupLocations {
     const mode = ts.getModeForUsageLocation(containingSourceFile, literal, options);
-    if (!this.files.has(containingFile)) return ts.resolveModuleName(literal.text, containingFile, options, host, this.resolutionCache, redirected, mode);
+    if (!this.files.has(containingFile))
+      return ts.resolveModuleName(literal.text, containingFile, options, host, this.resolutionCache, redirected, mode);
     const own = ts.resolveModuleName(literal.text, containingFile, options, host, undefined, redirected, mode);
     if (own.resolvedModule) return own;
     const fallback = ts.resolveModuleName(literal.text, this.fallbackImporter, options, host, this.resolutionCache, redirected, mode);
@@ -421,7 +435,13 @@ export class NotebookLanguage {
       this.preludeWritten = true;
     }
     const live = (name: string) => this.owners.get(name) === PRELUDE;
-    this.setFile(this.preludePath, Object.entries(declarations).filter(([n]) => live(n)).map(([, d]) => d).join("\n") + "\n");
+    this.setFile(
+      this.preludePath,
+      `${Object.entries(declarations)
+        .filter(([n]) => live(n))
+        .map(([, d]) => d)
+        .join("\n")}\n`,
+    );
     for (const [name, specifier] of Object.entries(modules)) {
       const path = `${this.packageRoot}/__stillroom_global_${name}__.d.ts`;
       if (live(name)) this.setFile(path, `export * from ${JSON.stringify(specifier)};\nexport as namespace ${name};\n`);
@@ -573,11 +593,18 @@ export class NotebookLanguage {
       (e) =>
         e.kind !== ts.ScriptElementKind.warning &&
         !this.hidden.has(e.name) &&
-        (!spanned || !e.replacementSpan || (e.replacementSpan.start === spanned.replacementSpan!.start && e.replacementSpan.length === spanned.replacementSpan!.length)) &&
+        (!spanned ||
+          !e.replacementSpan ||
+          (e.replacementSpan.start === spanned.replacementSpan!.start && e.replacementSpan.length === spanned.replacementSpan!.length)) &&
         e.name.toLowerCase().startsWith(lower),
     );
     const rank = (e: ts.CompletionEntry) => (e.name.startsWith(typed) ? 0 : 1);
-    entries.sort((a, b) => rank(a) - rank(b) || (a.sortText < b.sortText ? -1 : a.sortText > b.sortText ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries.sort(
+      (a, b) =>
+        rank(a) - rank(b) ||
+        (a.sortText < b.sortText ? -1 : a.sortText > b.sortText ? 1 : 0) ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
     return { matches: [...new Set(entries.map((e) => e.name))], start, end };
   }
 
@@ -597,7 +624,7 @@ export class NotebookLanguage {
         info = at(position);
       }
     }
-    if (!info || !info.displayParts?.length) return null;
+    if (!info?.displayParts?.length) return null;
     const signature = ts.displayPartsToString(info.displayParts);
     const doc = ts.displayPartsToString(info.documentation ?? []).trim();
     const tags = info.tags ?? [];
@@ -635,7 +662,8 @@ export class NotebookLanguage {
   /** The source of a definition that a notebook cell wrote (detail level 1, like IPython's `??`). */
   private definitionSource(file: string, position: number): string | undefined {
     const definition = this.service.getDefinitionAtPosition(file, position)?.[0];
-    if (!definition || !(this.cells.some((c) => c.path === definition.fileName) || definition.fileName === this.queryPath)) return undefined;
+    if (!definition || !(this.cells.some((c) => c.path === definition.fileName) || definition.fileName === this.queryPath))
+      return undefined;
     const text = this.files.get(definition.fileName)!.text;
     const span = definition.contextSpan ?? definition.textSpan;
     return text.slice(span.start, span.start + span.length);
@@ -678,6 +706,7 @@ function renameEdit(id: ts.Identifier, checker: ts.TypeChecker, targets: Map<ts.
   const fresh = symbol && targets.get(symbol);
   if (!fresh) return undefined;
   // `const { x } = obj` binds x from property x.
-  if (ts.isBindingElement(parent) && parent.name === id && !parent.propertyName && ts.isObjectBindingPattern(parent.parent)) return `${id.text}: ${fresh}`;
+  if (ts.isBindingElement(parent) && parent.name === id && !parent.propertyName && ts.isObjectBindingPattern(parent.parent))
+    return `${id.text}: ${fresh}`;
   return fresh;
 }

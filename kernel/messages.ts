@@ -18,7 +18,13 @@ export class ContentError extends Error {
   /** The rule the field broke, without the value that broke it. */
   readonly rule: string;
 
-  constructor(readonly msgType: string, readonly field: string, readonly expected: string, readonly got: unknown, message?: string) {
+  constructor(
+    readonly msgType: string,
+    readonly field: string,
+    readonly expected: string,
+    readonly got: unknown,
+    message?: string,
+  ) {
     const rule = `${msgType}: ${field ? `content.${field}` : "content"} must be ${expected}`;
     super(message ?? `${rule} (got ${kindOf(got)})`);
     this.name = "ContentError";
@@ -39,7 +45,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 class Fields {
   private readonly raw: Record<string, unknown>;
 
-  constructor(private readonly msgType: string, raw: unknown, private readonly problems?: ContentError[]) {
+  constructor(
+    private readonly msgType: string,
+    raw: unknown,
+    private readonly problems?: ContentError[],
+  ) {
     this.raw = isRecord(raw) ? raw : {};
     if (!isRecord(raw)) this.report("", "an object", raw);
   }
@@ -221,7 +231,13 @@ export function readHistoryRequest(raw: unknown, problems?: ContentError[]): His
   }
   if (type === "search") {
     const n = fields.number("n", Infinity);
-    return { ...common, hist_access_type: "search", pattern: fields.string("pattern") ?? "*", unique: fields.flag("unique", false), n: n > 0 ? n : Infinity };
+    return {
+      ...common,
+      hist_access_type: "search",
+      pattern: fields.string("pattern") ?? "*",
+      unique: fields.flag("unique", false),
+      n: n > 0 ? n : Infinity,
+    };
   }
   // The text history replies have always carried for this error.
   const message = `history_request: hist_access_type ${JSON.stringify(type)} is not tail, range or search`;
@@ -276,7 +292,9 @@ export interface PagePayload {
  * @jupyterlab/services types user_expressions results as JSONObject; a MIME bundle's values
  * are not known to be JSON until they are encoded, so the kernel names the shape itself.
  */
-export type UserExpressionResult = { status: "ok"; data: MimeBundle; metadata: Record<string, unknown> } | ({ status: "error" } & ErrorReport);
+export type UserExpressionResult =
+  | { status: "ok"; data: MimeBundle; metadata: Record<string, unknown> }
+  | ({ status: "error" } & ErrorReport);
 
 interface ExecuteExtras {
   user_expressions: Record<string, UserExpressionResult>;

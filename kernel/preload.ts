@@ -39,9 +39,11 @@ const loaded = new Set<string>();
 export async function loadGlobalsFor(code: string): Promise<void> {
   const wanted = new Set([...code.matchAll(NAMES)].map((m) => m[1]!));
   await Promise.all(
-    [...wanted].filter((n) => !loaded.has(n) && !(n in globalThis)).map(async (name) => {
-      define(name, await LAZY[name]!());
-      loaded.add(name);
-    }),
+    [...wanted]
+      .filter((n) => !loaded.has(n) && !(n in globalThis))
+      .map(async (name) => {
+        define(name, await LAZY[name]!());
+        loaded.add(name);
+      }),
   );
 }

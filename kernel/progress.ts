@@ -19,7 +19,10 @@ export class ProgressBar {
   private readonly scope: CellScope | undefined;
   private shown = false;
 
-  constructor(readonly total: number | undefined, readonly label = "") {
+  constructor(
+    readonly total: number | undefined,
+    readonly label = "",
+  ) {
     this.scope = currentScope();
     this.draw(true);
   }
@@ -47,7 +50,9 @@ export class ProgressBar {
   text(): string {
     const elapsed = (performance.now() - this.started) / 1000;
     const rate = elapsed > 0 ? this.value / elapsed : 0;
-    const extras = Object.entries(this.fields).map(([k, v]) => ` ${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`).join("");
+    const extras = Object.entries(this.fields)
+      .map(([k, v]) => ` ${k}=${typeof v === "number" ? formatNumber(v) : String(v)}`)
+      .join("");
     const label = this.label ? `${this.label} ` : "";
     if (this.total === undefined) return `${label}${this.value} it ${formatSeconds(elapsed)} ${formatNumber(rate)} it/s${extras}`;
     const fraction = this.total > 0 ? Math.min(1, this.value / this.total) : 1;
@@ -70,7 +75,11 @@ export class ProgressBar {
       return;
     }
     const data = { "text/plain": this.text(), "text/html": this.html() };
-    this.scope.publish(first || !this.shown ? "display_data" : "update_display_data", { data, metadata: {}, transient: { display_id: this.id } });
+    this.scope.publish(first || !this.shown ? "display_data" : "update_display_data", {
+      data,
+      metadata: {},
+      transient: { display_id: this.id },
+    });
     this.shown = true;
   }
 }
@@ -129,7 +138,9 @@ export function progress<T>(source: number | Source<T>, options: ProgressOptions
     return new ProgressBar(source, options.label);
   }
   const bar = new ProgressBar(options.total ?? sizeOf(source), options.label);
-  if (source && typeof (source as Iterable<T>)[Symbol.iterator] === "function") return Object.assign(wrapSync(source as Iterable<T>, bar), { bar });
-  if (source && typeof (source as AsyncIterable<T>)[Symbol.asyncIterator] === "function") return Object.assign(wrapAsync(source as AsyncIterable<T>, bar), { bar });
+  if (source && typeof (source as Iterable<T>)[Symbol.iterator] === "function")
+    return Object.assign(wrapSync(source as Iterable<T>, bar), { bar });
+  if (source && typeof (source as AsyncIterable<T>)[Symbol.asyncIterator] === "function")
+    return Object.assign(wrapAsync(source as AsyncIterable<T>, bar), { bar });
   throw new TypeError("progress(): expected an iterable, an async iterable or a total count");
 }

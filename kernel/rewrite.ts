@@ -25,14 +25,23 @@ export interface CompiledCell {
 }
 
 export class CellSyntaxError extends SyntaxError {
-  constructor(message: string, readonly line: number, readonly column: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
     super(message);
     this.name = "SyntaxError";
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: acorn's ESTree nodes are walked generically, by key
 type Node = acorn.Node & Record<string, any>;
-interface Edit { start: number; end: number; text: string }
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
 
 const HELPER = "__stillroom";
 
@@ -68,11 +77,21 @@ export function parse(js: string): Node {
 /** Names bound by a declaration pattern: `{a, b: [c, ...d] = x}` binds a, c, d. */
 export function patternNames(node: Node, out: string[] = []): string[] {
   switch (node.type) {
-    case "Identifier": out.push(node.name); break;
-    case "ObjectPattern": for (const p of node.properties) patternNames(p.type === "RestElement" ? p : p.value, out); break;
-    case "ArrayPattern": for (const e of node.elements) if (e) patternNames(e, out); break;
-    case "RestElement": patternNames(node.argument, out); break;
-    case "AssignmentPattern": patternNames(node.left, out); break;
+    case "Identifier":
+      out.push(node.name);
+      break;
+    case "ObjectPattern":
+      for (const p of node.properties) patternNames(p.type === "RestElement" ? p : p.value, out);
+      break;
+    case "ArrayPattern":
+      for (const e of node.elements) if (e) patternNames(e, out);
+      break;
+    case "RestElement":
+      patternNames(node.argument, out);
+      break;
+    case "AssignmentPattern":
+      patternNames(node.left, out);
+      break;
   }
   return out;
 }
@@ -84,12 +103,16 @@ function hasTopLevelAwait(program: Node): boolean {
   let found = false;
   const visit = (node: Node): void => {
     if (found || !node || typeof node.type !== "string") return;
-    if (node.type === "AwaitExpression" || (node.type === "ForOfStatement" && node.await)) { found = true; return; }
+    if (node.type === "AwaitExpression" || (node.type === "ForOfStatement" && node.await)) {
+      found = true;
+      return;
+    }
     if (FUNCTION_TYPES.has(node.type)) return;
     for (const key of Object.keys(node)) {
       const child = node[key];
-      if (Array.isArray(child)) child.forEach((c) => c && typeof c === "object" && visit(c));
-      else if (child && typeof child === "object" && typeof child.type === "string") visit(child);
+      if (Array.isArray(child)) {
+        for (const c of child) if (c && typeof c === "object") visit(c);
+      } else if (child && typeof child === "object" && typeof child.type === "string") visit(child);
     }
   };
   visit(program);
@@ -150,7 +173,10 @@ function statementEdits(js: string, node: Node, isAsync: boolean, hoisted: strin
     case "ClassDeclaration": {
       const name = node.id.name as string;
       if (isAsync) hoisted.push(name);
-      return [{ start: node.start, end: node.start, text: isAsync ? `${name} = ` : `var ${name} = ` }, { start: node.end, end: node.end, text: ";" }];
+      return [
+        { start: node.start, end: node.start, text: isAsync ? `${name} = ` : `var ${name} = ` },
+        { start: node.end, end: node.end, text: ";" },
+      ];
     }
     case "FunctionDeclaration":
       // A plain script declares it globally already; inside the arrow it is hoisted locally,
@@ -170,7 +196,10 @@ function statementEdits(js: string, node: Node, isAsync: boolean, hoisted: strin
       if ((decl.type === "FunctionDeclaration" || decl.type === "ClassDeclaration") && decl.id) {
         return [strip, ...statementEdits(js, decl, isAsync, hoisted, functions)];
       }
-      return [{ ...strip, text: strip.text + ";(" }, { start: decl.end, end: decl.end, text: ");" }];
+      return [
+        { ...strip, text: `${strip.text};(` },
+        { start: decl.end, end: decl.end, text: ");" },
+      ];
     }
     default:
       return [];
@@ -182,7 +211,8 @@ function importExpressionEdits(program: Node): Edit[] {
   const edits: Edit[] = [];
   walk.full(program, (n: Node) => {
     if (n.type === "ImportExpression") edits.push({ start: n.start, end: n.start + "import".length, text: `${HELPER}.import` });
-    else if (n.type === "MetaProperty" && n.meta.name === "import") edits.push({ start: n.start, end: n.end, text: `${HELPER}.importMeta` });
+    else if (n.type === "MetaProperty" && n.meta.name === "import")
+      edits.push({ start: n.start, end: n.end, text: `${HELPER}.importMeta` });
   });
   return edits;
 }

@@ -58,13 +58,17 @@ function collectOutputs(messages: Message[]): Output[] {
       clearOnNext = false;
     }
     const last = outputs[outputs.length - 1];
-    if (o.output_type === "stream" && last?.output_type === "stream" && last.name === o.name) last.text = String(last.text) + String(o.text);
+    if (o.output_type === "stream" && last?.output_type === "stream" && last.name === o.name)
+      last.text = String(last.text) + String(o.text);
     else outputs.push(o);
   };
   for (const m of messages) {
+    // biome-ignore lint/suspicious/noExplicitAny: message contents are copied into nbformat outputs as they came
     const c = m.content as Record<string, any>;
     switch (m.header.msg_type) {
-      case "stream": push({ output_type: "stream", name: c.name, text: c.text }); break;
+      case "stream":
+        push({ output_type: "stream", name: c.name, text: c.text });
+        break;
       case "display_data": {
         const out = { output_type: "display_data", data: c.data, metadata: c.metadata ?? {} };
         push(out);
@@ -78,8 +82,12 @@ function collectOutputs(messages: Message[]): Output[] {
           out.metadata = c.metadata ?? {};
         }
         break;
-      case "execute_result": push({ output_type: "execute_result", execution_count: c.execution_count, data: c.data, metadata: c.metadata ?? {} }); break;
-      case "error": push({ output_type: "error", ename: c.ename, evalue: c.evalue, traceback: c.traceback }); break;
+      case "execute_result":
+        push({ output_type: "execute_result", execution_count: c.execution_count, data: c.data, metadata: c.metadata ?? {} });
+        break;
+      case "error":
+        push({ output_type: "error", ename: c.ename, evalue: c.evalue, traceback: c.traceback });
+        break;
       case "clear_output":
         if (c.wait) clearOnNext = true;
         else outputs.length = 0;
@@ -97,7 +105,8 @@ function writeArtifacts(outputs: Output[], dir: string, stem: string, cellIndex:
     const data = o.data as Record<string, unknown> | undefined;
     if (!data) continue;
     const isChart = typeof data["image/svg+xml"] === "string" && "application/vnd.vegalite.v5+json" in data;
-    const isTable = typeof data["text/markdown"] === "string" && typeof data["text/html"] === "string" && String(data["text/html"]).includes("<table");
+    const isTable =
+      typeof data["text/markdown"] === "string" && typeof data["text/html"] === "string" && String(data["text/html"]).includes("<table");
     if (!isChart && !isTable) continue;
     n++;
     const file = join(dir, `${stem}.cell${cellIndex + 1}.${n}.${isChart ? "svg" : "md"}`);
@@ -134,7 +143,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
       artifacts.push(...writeArtifacts(cell.outputs, outDir, stem, i));
       if (reply.content.status !== "ok") {
         const written = join(outDir, `${stem}.ipynb`);
-        atomicWrite(written, JSON.stringify(finish(nb), null, 1) + "\n");
+        atomicWrite(written, `${JSON.stringify(finish(nb), null, 1)}\n`);
         throw new CellError(`${path}: cell ${i + 1} failed: ${reply.content.ename}: ${reply.content.evalue}`);
       }
     }
@@ -142,7 +151,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
     await client.shutdown();
   }
   const written = join(outDir, `${stem}.ipynb`);
-  atomicWrite(written, JSON.stringify(finish(nb), null, 1) + "\n");
+  atomicWrite(written, `${JSON.stringify(finish(nb), null, 1)}\n`);
   return { notebook: written, artifacts };
 }
 
@@ -161,14 +170,19 @@ function finish(nb: Notebook): Notebook {
 
 export async function runNotebooks(target: string, options: RunOptions = {}): Promise<number> {
   const paths = statSync(target).isDirectory()
-    ? readdirSync(target).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".")).sort().map((f) => join(target, f))
+    ? readdirSync(target)
+        .filter((f) => f.endsWith(".ipynb") && !f.startsWith("."))
+        .sort()
+        .map((f) => join(target, f))
     : [target];
   if (paths.length === 0) throw new Error(`${target}: no .ipynb files`);
   for (const path of paths) {
     const started = Date.now();
     try {
       const { notebook, artifacts } = await runNotebook(path, options);
-      console.log(`ran ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${notebook}${artifacts.length ? ` (+${artifacts.length} files)` : ""}`);
+      console.log(
+        `ran ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${notebook}${artifacts.length ? ` (+${artifacts.length} files)` : ""}`,
+      );
     } catch (e) {
       console.error(`stillroom run: ${(e as Error).message}`);
       return 1;

@@ -5,10 +5,46 @@
 // getters, as in IPython.
 
 const KEYWORDS = [
-  "async", "await", "break", "case", "catch", "class", "const", "continue", "default", "delete", "do", "else",
-  "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof",
-  "interface", "let", "new", "null", "return", "switch", "this", "throw", "true", "try", "type", "typeof",
-  "undefined", "var", "void", "while", "yield",
+  "async",
+  "await",
+  "break",
+  "case",
+  "catch",
+  "class",
+  "const",
+  "continue",
+  "default",
+  "delete",
+  "do",
+  "else",
+  "enum",
+  "export",
+  "extends",
+  "false",
+  "finally",
+  "for",
+  "function",
+  "if",
+  "import",
+  "in",
+  "instanceof",
+  "interface",
+  "let",
+  "new",
+  "null",
+  "return",
+  "switch",
+  "this",
+  "throw",
+  "true",
+  "try",
+  "type",
+  "typeof",
+  "undefined",
+  "var",
+  "void",
+  "while",
+  "yield",
 ];
 
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
@@ -34,8 +70,15 @@ function memberNames(value: unknown): string[] {
 /** The identifier path and partial name that end at the cursor: `a.b.c` with `ma`. */
 export function tokenAt(code: string, cursor: number): { path: string[]; prefix: string; start: number } {
   const before = code.slice(0, cursor);
-  const m = /((?:[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*\s*\??\.\s*)*)([\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*)?$/u.exec(before)!;
-  const path = m[1] ? m[1].split(".").map((s) => s.replace(/[\s?]/g, "")).filter(Boolean) : [];
+  const m = /((?:[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*\s*\??\.\s*)*)([\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*)?$/u.exec(
+    before,
+  )!;
+  const path = m[1]
+    ? m[1]
+        .split(".")
+        .map((s) => s.replace(/[\s?]/g, ""))
+        .filter(Boolean)
+    : [];
   const prefix = m[2] ?? "";
   return { path, prefix, start: cursor - prefix.length };
 }

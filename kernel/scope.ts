@@ -53,7 +53,10 @@ export class CellScope {
   inOrder<T>(render: Promise<T>, publish: (value: T) => void): Promise<void> {
     render.catch(() => {});
     this.chained++;
-    const step = this.chain.then(() => render).then(publish).finally(() => this.chained--);
+    const step = this.chain
+      .then(() => render)
+      .then(publish)
+      .finally(() => this.chained--);
     this.chain = step.catch(() => {});
     return this.track(step);
   }

@@ -8,7 +8,7 @@ const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
 export async function renderSvg(spec: object): Promise<string> {
   const [vl, vega] = await Promise.all([import("vega-lite"), import("vega")]);
-  const compiled = vl.compile(spec as any).spec;
+  const compiled = vl.compile(spec as Parameters<typeof vl.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
     return await view.toSVG();
@@ -25,5 +25,9 @@ export async function vegaLiteBundle(spec: Record<string, unknown>): Promise<Mim
   }
   const svg = await renderSvg(withSchema);
   // No text/html beside a chart: html ranks above the Vega-Lite renderer in JupyterLab.
-  return { [VEGA_LITE_MIME]: withSchema, "image/svg+xml": svg, "text/plain": `<Vega-Lite chart: ${String(spec.mark && typeof spec.mark === "object" ? (spec.mark as any).type : spec.mark ?? "layered")}>` };
+  return {
+    [VEGA_LITE_MIME]: withSchema,
+    "image/svg+xml": svg,
+    "text/plain": `<Vega-Lite chart: ${String(spec.mark && typeof spec.mark === "object" ? (spec.mark as { type?: unknown }).type : (spec.mark ?? "layered"))}>`,
+  };
 }

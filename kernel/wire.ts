@@ -15,6 +15,7 @@ export interface Header {
   [extra: string]: unknown;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: contents are read per message type (kernel/messages.ts)
 export interface Message<C = Record<string, any>> {
   /** Routing identities (ROUTER sockets prepend them); replies copy the request's. */
   identities: Buffer[];
@@ -35,7 +36,10 @@ export class WireError extends Error {
 /** Signs the four JSON frames, as the connection file's scheme says. An empty key signs nothing. */
 export class Signer {
   private readonly algorithm: string;
-  constructor(private readonly key: string, scheme = "hmac-sha256") {
+  constructor(
+    private readonly key: string,
+    scheme = "hmac-sha256",
+  ) {
     if (!scheme.startsWith("hmac-")) throw new WireError(`signature_scheme ${JSON.stringify(scheme)}: only hmac-* schemes are supported`);
     this.algorithm = scheme.slice("hmac-".length);
     // Fail now, not on the first message, when Node's crypto lacks the digest.
@@ -70,8 +74,8 @@ export function newHeader(msgType: string, session: string, username = "stillroo
 
 /** Frames of a message, signature included, ready for a zeromq send. */
 export function encode(message: Message, signer: Signer): Buffer[] {
-  const json = [message.header, message.parent_header, message.metadata, message.content].map(
-    (part) => Buffer.from(JSON.stringify(part ?? {}), "utf8"),
+  const json = [message.header, message.parent_header, message.metadata, message.content].map((part) =>
+    Buffer.from(JSON.stringify(part ?? {}), "utf8"),
   );
   const signature = Buffer.from(signer.sign(json), "ascii");
   return [...message.identities, Buffer.from(DELIMITER), signature, ...json, ...message.buffers];
@@ -99,7 +103,7 @@ export function decode(frames: Buffer[], signer: Signer): Message {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       throw new WireError(`${names[i]} frame must be a JSON object`);
     }
-    return value as Record<string, any>;
+    return value as Record<string, unknown>;
   });
   const header = parts[0] as Header;
   if (typeof header.msg_type !== "string" || typeof header.msg_id !== "string") {

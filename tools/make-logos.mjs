@@ -19,7 +19,8 @@ function coverage(x, y) {
 }
 
 function crc32(buf) {
-  let c, crc = 0xffffffff;
+  let c,
+    crc = 0xffffffff;
   for (const b of buf) {
     c = (crc ^ b) & 0xff;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -29,9 +30,11 @@ function crc32(buf) {
 }
 
 function chunk(type, data) {
-  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
   const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body));
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
   return Buffer.concat([len, body, crc]);
 }
 
@@ -41,20 +44,31 @@ function png(size) {
     const row = [0];
     for (let px = 0; px < size; px++) {
       const acc = [0, 0, 0, 0];
-      for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) {
-        const c = coverage((px + (sx + 0.5) / 4) / size, (py + (sy + 0.5) / 4) / size);
-        if (!c) continue;
-        acc[0] += c[0]; acc[1] += c[1]; acc[2] += c[2]; acc[3] += 255;
-      }
+      for (let sy = 0; sy < 4; sy++)
+        for (let sx = 0; sx < 4; sx++) {
+          const c = coverage((px + (sx + 0.5) / 4) / size, (py + (sy + 0.5) / 4) / size);
+          if (!c) continue;
+          acc[0] += c[0];
+          acc[1] += c[1];
+          acc[2] += c[2];
+          acc[3] += 255;
+        }
       const n = acc[3] / 255;
       row.push(n ? Math.round(acc[0] / n) : 0, n ? Math.round(acc[1] / n) : 0, n ? Math.round(acc[2] / n) : 0, Math.round(acc[3] / 16));
     }
     rows.push(Buffer.from(row));
   }
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0); ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8; ihdr[9] = 6; // 8-bit RGBA
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(Buffer.concat(rows))), chunk("IEND", Buffer.alloc(0))]);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6; // 8-bit RGBA
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(Buffer.concat(rows))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">

@@ -2,8 +2,8 @@
 // extensionless ESM imports Node cannot load, so they are installed here from the op functions.
 // The type-only import below brings tfjs-core's own declarations of the methods.
 import * as tf from "@tensorflow/tfjs-core";
-import type * as _chainedOpTypes from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: the ops' signatures vary; each is forwarded as it is
 type Method = (this: tf.Tensor, ...args: any[]) => unknown;
 
 /** Methods that call the op of the same name with the tensor first: `x.op(...a)` is `tf.op(x, ...a)`. */
@@ -18,24 +18,52 @@ const SAME_NAME = `abs acos acosh add all any argMax argMin asin asinh atan atan
   sub sum tan tanh tile topk transpose unique unsortedSegmentSum unstack zerosLike`.split(/\s+/);
 
 const SPECIAL: Record<string, Method> = {
-  as1D() { return tf.reshape(this, [this.size]); },
-  as2D(rows: number, columns: number) { return tf.reshape(this, [rows, columns]); },
-  as3D(rows: number, columns: number, depth: number) { return tf.reshape(this, [rows, columns, depth]); },
-  as4D(r: number, c: number, d: number, d2: number) { return tf.reshape(this, [r, c, d, d2]); },
-  as5D(r: number, c: number, d: number, d2: number, d3: number) { return tf.reshape(this, [r, c, d, d2, d3]); },
+  as1D() {
+    return tf.reshape(this, [this.size]);
+  },
+  as2D(rows: number, columns: number) {
+    return tf.reshape(this, [rows, columns]);
+  },
+  as3D(rows: number, columns: number, depth: number) {
+    return tf.reshape(this, [rows, columns, depth]);
+  },
+  as4D(r: number, c: number, d: number, d2: number) {
+    return tf.reshape(this, [r, c, d, d2]);
+  },
+  as5D(r: number, c: number, d: number, d2: number, d3: number) {
+    return tf.reshape(this, [r, c, d, d2, d3]);
+  },
   asScalar() {
     if (this.size !== 1) throw new Error(`asScalar: the tensor has ${this.size} elements, not 1`);
     return tf.reshape(this, []);
   },
-  asType(dtype: tf.DataType) { return tf.cast(this, dtype); },
-  flatten() { return tf.reshape(this, [this.size]); },
-  reshapeAs(x: tf.Tensor) { return tf.reshape(this, x.shape); },
-  toBool() { return tf.cast(this, "bool"); },
-  toFloat() { return tf.cast(this, "float32"); },
-  toInt() { return tf.cast(this, "int32"); },
-  where(condition: tf.Tensor, x: tf.Tensor) { return tf.where(condition, this, x); },
-  concat(x: tf.Tensor | tf.Tensor[], axis?: number) { return tf.concat([this, ...(x instanceof tf.Tensor ? [x] : x)], axis); },
-  stack(x: tf.Tensor | tf.Tensor[], axis?: number) { return tf.stack([this, ...(x instanceof tf.Tensor ? [x] : x)], axis); },
+  asType(dtype: tf.DataType) {
+    return tf.cast(this, dtype);
+  },
+  flatten() {
+    return tf.reshape(this, [this.size]);
+  },
+  reshapeAs(x: tf.Tensor) {
+    return tf.reshape(this, x.shape);
+  },
+  toBool() {
+    return tf.cast(this, "bool");
+  },
+  toFloat() {
+    return tf.cast(this, "float32");
+  },
+  toInt() {
+    return tf.cast(this, "int32");
+  },
+  where(condition: tf.Tensor, x: tf.Tensor) {
+    return tf.where(condition, this, x);
+  },
+  concat(x: tf.Tensor | tf.Tensor[], axis?: number) {
+    return tf.concat([this, ...(x instanceof tf.Tensor ? [x] : x)], axis);
+  },
+  stack(x: tf.Tensor | tf.Tensor[], axis?: number) {
+    return tf.stack([this, ...(x instanceof tf.Tensor ? [x] : x)], axis);
+  },
 };
 
 export function registerChainedOps(): void {

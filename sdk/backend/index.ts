@@ -77,7 +77,10 @@ async function activate(name: Exclude<BackendName, "auto">, options: UseOptions)
   }
   if (name in OPTIONAL && !tf.findBackendFactory(name)) {
     let found = false;
-    for (const pkg of OPTIONAL[name]!) if ((found = await tryImport(pkg))) break;
+    for (const pkg of OPTIONAL[name]!) {
+      found = await tryImport(pkg);
+      if (found) break;
+    }
     if (!found) return false;
   }
   try {
@@ -92,7 +95,8 @@ export async function use(name: BackendName = "auto", options: UseOptions = {}):
   const wanted = name === "auto" ? ((process.env.STILLROOM_BACKEND as BackendName | undefined) ?? "auto") : name;
   const valid = ["auto", "tensorflow", "webgpu", "wasm", "cpu"];
   if (!valid.includes(wanted)) throw new Error(`backend ${JSON.stringify(wanted)}: choose one of ${valid.join(", ")}`);
-  const order: Exclude<BackendName, "auto">[] = wanted === "auto" ? ["tensorflow", "wasm", "cpu"] : [wanted as Exclude<BackendName, "auto">];
+  const order: Exclude<BackendName, "auto">[] =
+    wanted === "auto" ? ["tensorflow", "wasm", "cpu"] : [wanted as Exclude<BackendName, "auto">];
   for (const candidate of order) if (await activate(candidate, options)) return info();
   const hint = wanted === "tensorflow" ? " (install @tensorflow/tfjs-node-gpu for CUDA or @tensorflow/tfjs-node for native CPU)" : "";
   throw new Error(`backend ${wanted} is not available${hint}`);
@@ -102,9 +106,16 @@ export function info(): BackendInfo {
   const name = tf.getBackend();
   const threads = name === "wasm" ? wasmThreads() : name === "cpu" ? 1 : cpus().length;
   const device =
-    name === "tensorflow" ? (loadedPackage?.endsWith("-gpu") ? "cuda" : "cpu (libtensorflow)")
-    : name === "wasm" ? (wasmThreads() > 1 ? "cpu (wasm simd, threads)" : "cpu (wasm simd)")
-    : name === "webgpu" ? "gpu (webgpu)"
-    : "cpu (javascript)";
+    name === "tensorflow"
+      ? loadedPackage?.endsWith("-gpu")
+        ? "cuda"
+        : "cpu (libtensorflow)"
+      : name === "wasm"
+        ? wasmThreads() > 1
+          ? "cpu (wasm simd, threads)"
+          : "cpu (wasm simd)"
+        : name === "webgpu"
+          ? "gpu (webgpu)"
+          : "cpu (javascript)";
   return { name, device, threads, version: tf.version_core };
 }

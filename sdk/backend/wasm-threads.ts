@@ -40,7 +40,8 @@ function pthreadBootstrap(): string {
   const m = /^var wasmWorkerContents = (".*");$/m.exec(readFileSync(bundle, "utf8"));
   if (!m) throw new Error(`wasm threads: no pthread bootstrap (wasmWorkerContents) in ${bundle}`);
   // As tfjs does before making a Blob of it: keep "\n" escapes inside its own string literals.
-  return (workerSource = (JSON.parse(m[1]!) as string).replace(/\n/g, "\\n"));
+  workerSource = (JSON.parse(m[1]!) as string).replace(/\n/g, "\\n");
+  return workerSource;
 }
 
 type Pending = [unknown, readonly TransferListItem[] | undefined];
@@ -57,6 +58,7 @@ class PthreadWorker extends NodeWorker {
   }
 
   // Emscripten listens for "message", which refs the port again: keep a started worker unref'd.
+  // biome-ignore lint/suspicious/noExplicitAny: matches Worker.on's own signature
   override on(event: string | symbol, listener: (...args: any[]) => void): this {
     super.on(event, listener);
     if (started) this.unref();
@@ -70,7 +72,10 @@ class PthreadWorker extends NodeWorker {
     }
     const msg = message as { cmd?: string; urlOrBlob?: unknown } | null;
     if (msg?.cmd === "load" && msg.urlOrBlob instanceof Blob) {
-      if (mainScriptPath) return super.postMessage({ ...msg, urlOrBlob: mainScriptPath }, transfer);
+      if (mainScriptPath) {
+        super.postMessage({ ...msg, urlOrBlob: mainScriptPath }, transfer);
+        return;
+      }
       // The worker loads the main script with importScripts (a file read): write it once. Messages
       // posted meanwhile wait, in order.
       this.queue = [[message, transfer]];
@@ -127,7 +132,7 @@ export async function withThreadCores<T>(init: () => Promise<T>): Promise<T> {
 }
 
 export function wasmInitialized(): boolean {
-  return tf.engine().registry["wasm"] !== undefined;
+  return tf.engine().registry.wasm !== undefined;
 }
 
 /** The threads XNNPACK's pool really has (1 when the backend is not initialized or not threaded). */

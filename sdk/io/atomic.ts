@@ -37,5 +37,5 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 }
 
 export async function writeJsonAtomic(path: string, obj: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(obj, null, 2) + "\n");
+  await writeFileAtomic(path, `${JSON.stringify(obj, null, 2)}\n`);
 }

@@ -3,7 +3,16 @@
 // integer dtypes decode to the matching typed array (I64 to BigInt64Array).
 
 export const DTYPE_BYTES = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 } as const;
 
 export type Dtype = keyof typeof DTYPE_BYTES;
@@ -13,7 +22,7 @@ export type TensorArray = Float32Array | BigInt64Array | Int32Array | Int16Array
 export const DTYPES = Object.keys(DTYPE_BYTES) as Dtype[];
 
 export function isDtype(s: unknown): s is Dtype {
-  return typeof s === "string" && Object.prototype.hasOwnProperty.call(DTYPE_BYTES, s);
+  return typeof s === "string" && Object.hasOwn(DTYPE_BYTES, s);
 }
 
 export function isFloatDtype(d: Dtype): d is FloatDtype {
@@ -44,12 +53,12 @@ export function toFloat16Bits(v: number): number {
     let half = mant >>> shift;
     const rem = mant & ((1 << shift) - 1);
     const halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && (half & 1))) half++;
+    if (rem > halfway || (rem === halfway && half & 1)) half++;
     return sign | half;
   }
   let half = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++; // a carry into the exponent is correct
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++; // a carry into the exponent is correct
   return sign | half;
 }
 
@@ -95,8 +104,10 @@ export function decode(dtype: Dtype, bytes: Uint8Array): TensorArray {
   const off = aligned.byteOffset;
   if (!LITTLE_ENDIAN) throw new Error("safetensors: big-endian hosts are not supported");
   switch (dtype) {
-    case "F32": return new Float32Array(buf, off, n).slice();
-    case "F64": return Float32Array.from(new Float64Array(buf, off, n));
+    case "F32":
+      return new Float32Array(buf, off, n).slice();
+    case "F64":
+      return Float32Array.from(new Float64Array(buf, off, n));
     case "F16": {
       const h = new Uint16Array(buf, off, n);
       const table = float16Table();
@@ -111,12 +122,17 @@ export function decode(dtype: Dtype, bytes: Uint8Array): TensorArray {
       for (let i = 0; i < n; i++) bits[i] = h[i] << 16;
       return out;
     }
-    case "I64": return new BigInt64Array(buf, off, n).slice();
-    case "I32": return new Int32Array(buf, off, n).slice();
-    case "I16": return new Int16Array(buf, off, n).slice();
-    case "I8": return new Int8Array(buf, off, n).slice();
+    case "I64":
+      return new BigInt64Array(buf, off, n).slice();
+    case "I32":
+      return new Int32Array(buf, off, n).slice();
+    case "I16":
+      return new Int16Array(buf, off, n).slice();
+    case "I8":
+      return new Int8Array(buf, off, n).slice();
     case "U8":
-    case "BOOL": return new Uint8Array(buf, off, n).slice();
+    case "BOOL":
+      return new Uint8Array(buf, off, n).slice();
   }
 }
 
@@ -129,16 +145,51 @@ export function encode(dtype: Dtype, data: EncodableArray): Uint8Array {
   const buf = out.buffer;
   const num = (i: number) => Number(data[i]);
   switch (dtype) {
-    case "F32": { const a = new Float32Array(buf); for (let i = 0; i < n; i++) a[i] = num(i); break; }
-    case "F64": { const a = new Float64Array(buf); for (let i = 0; i < n; i++) a[i] = num(i); break; }
-    case "F16": { const a = new Uint16Array(buf); for (let i = 0; i < n; i++) a[i] = toFloat16Bits(num(i)); break; }
-    case "BF16": { const a = new Uint16Array(buf); for (let i = 0; i < n; i++) a[i] = toBfloat16Bits(num(i)); break; }
-    case "I64": { const a = new BigInt64Array(buf); for (let i = 0; i < n; i++) a[i] = BigInt(data[i]); break; }
-    case "I32": { const a = new Int32Array(buf); for (let i = 0; i < n; i++) a[i] = num(i); break; }
-    case "I16": { const a = new Int16Array(buf); for (let i = 0; i < n; i++) a[i] = num(i); break; }
-    case "I8": { const a = new Int8Array(buf); for (let i = 0; i < n; i++) a[i] = num(i); break; }
+    case "F32": {
+      const a = new Float32Array(buf);
+      for (let i = 0; i < n; i++) a[i] = num(i);
+      break;
+    }
+    case "F64": {
+      const a = new Float64Array(buf);
+      for (let i = 0; i < n; i++) a[i] = num(i);
+      break;
+    }
+    case "F16": {
+      const a = new Uint16Array(buf);
+      for (let i = 0; i < n; i++) a[i] = toFloat16Bits(num(i));
+      break;
+    }
+    case "BF16": {
+      const a = new Uint16Array(buf);
+      for (let i = 0; i < n; i++) a[i] = toBfloat16Bits(num(i));
+      break;
+    }
+    case "I64": {
+      const a = new BigInt64Array(buf);
+      for (let i = 0; i < n; i++) a[i] = BigInt(data[i]);
+      break;
+    }
+    case "I32": {
+      const a = new Int32Array(buf);
+      for (let i = 0; i < n; i++) a[i] = num(i);
+      break;
+    }
+    case "I16": {
+      const a = new Int16Array(buf);
+      for (let i = 0; i < n; i++) a[i] = num(i);
+      break;
+    }
+    case "I8": {
+      const a = new Int8Array(buf);
+      for (let i = 0; i < n; i++) a[i] = num(i);
+      break;
+    }
     case "U8":
-    case "BOOL": { for (let i = 0; i < n; i++) out[i] = num(i); break; }
+    case "BOOL": {
+      for (let i = 0; i < n; i++) out[i] = num(i);
+      break;
+    }
   }
   return out;
 }

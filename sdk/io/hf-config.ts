@@ -14,11 +14,23 @@ export const ARCHITECTURES: Record<Family, string> = {
 
 /** ModelConfig field -> Hugging Face field, for error messages. */
 const HF_NAMES: Record<string, string> = {
-  vocabSize: "vocab_size", dModel: "hidden_size", dFf: "intermediate_size", nLayers: "num_hidden_layers",
-  nHeads: "num_attention_heads", nKvHeads: "num_key_value_heads", headDim: "head_dim",
-  maxSeq: "max_position_embeddings", ropeTheta: "rope_theta", rmsNormEps: "rms_norm_eps",
-  tieEmbeddings: "tie_word_embeddings", ropeScaling: "rope_scaling", attentionBias: "attention_bias",
-  mlpBias: "mlp_bias", initStd: "initializer_range", bosTokenId: "bos_token_id", eosTokenId: "eos_token_id",
+  vocabSize: "vocab_size",
+  dModel: "hidden_size",
+  dFf: "intermediate_size",
+  nLayers: "num_hidden_layers",
+  nHeads: "num_attention_heads",
+  nKvHeads: "num_key_value_heads",
+  headDim: "head_dim",
+  maxSeq: "max_position_embeddings",
+  ropeTheta: "rope_theta",
+  rmsNormEps: "rms_norm_eps",
+  tieEmbeddings: "tie_word_embeddings",
+  ropeScaling: "rope_scaling",
+  attentionBias: "attention_bias",
+  mlpBias: "mlp_bias",
+  initStd: "initializer_range",
+  bosTokenId: "bos_token_id",
+  eosTokenId: "eos_token_id",
   padTokenId: "pad_token_id",
 };
 
@@ -66,16 +78,20 @@ function familyOf(file: string, j: Record<string, unknown>): Family {
   const arch = Array.isArray(j.architectures) ? j.architectures[0] : undefined;
   const byArch = (Object.entries(ARCHITECTURES) as [Family, string][]).find(([, a]) => a === arch);
   if (mt === undefined && byArch) return byArch[0];
-  throw new Error(`${file}: model_type = ${JSON.stringify(mt)} (architectures ${JSON.stringify(j.architectures)}): expected one of ${FAMILIES.join(", ")}`);
+  throw new Error(
+    `${file}: model_type = ${JSON.stringify(mt)} (architectures ${JSON.stringify(j.architectures)}): expected one of ${FAMILIES.join(", ")}`,
+  );
 }
 
 function ropeScalingFrom(file: string, v: unknown): ModelConfigInput["ropeScaling"] {
   if (v === null || v === undefined) return null;
-  if (typeof v !== "object" || Array.isArray(v)) throw new Error(`${file}: rope_scaling = ${JSON.stringify(v)}: expected null or an object`);
+  if (typeof v !== "object" || Array.isArray(v))
+    throw new Error(`${file}: rope_scaling = ${JSON.stringify(v)}: expected null or an object`);
   const r = v as Record<string, unknown>;
   const type = r.rope_type ?? r.type;
   if (type === "default") return null;
-  if (type !== "llama3") throw new Error(`${file}: rope_scaling.rope_type = ${JSON.stringify(type)}: expected "llama3" or "default" (others are not supported)`);
+  if (type !== "llama3")
+    throw new Error(`${file}: rope_scaling.rope_type = ${JSON.stringify(type)}: expected "llama3" or "default" (others are not supported)`);
   return {
     type: "llama3",
     factor: r.factor as number,
@@ -144,14 +160,16 @@ export function generationConfigFrom(json: unknown, fallback: ModelConfig, file 
   if (typeof j !== "object" || Array.isArray(j)) throw new Error(`${file}: expected a JSON object`);
   const id = (field: string, v: unknown, dflt: number | null): number | null => {
     if (v === undefined || v === null) return dflt;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new Error(`${file}: ${field} = ${JSON.stringify(v)}: expected a token id`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+      throw new Error(`${file}: ${field} = ${JSON.stringify(v)}: expected a token id`);
     return v;
   };
   const eosRaw = j.eos_token_id ?? fallback.eosTokenId;
   const eosList = eosRaw === null || eosRaw === undefined ? [] : Array.isArray(eosRaw) ? eosRaw : [eosRaw];
   const num = (field: string, v: unknown, dflt: number): number => {
     if (v === undefined || v === null) return dflt;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new Error(`${file}: ${field} = ${JSON.stringify(v)}: expected a number >= 0`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      throw new Error(`${file}: ${field} = ${JSON.stringify(v)}: expected a number >= 0`);
     return v;
   };
   return {

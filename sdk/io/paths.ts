@@ -3,5 +3,8 @@ import { stat } from "node:fs/promises";
 
 /** Whether anything (file or folder) is at path. */
 export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -32,10 +32,16 @@ export interface SafetensorsHeader {
 }
 
 export class SafetensorsError extends Error {
-  constructor(readonly file: string, detail: string, readonly tensor?: string, readonly offset?: number) {
+  constructor(
+    readonly file: string,
+    detail: string,
+    readonly tensor?: string,
+    readonly offset?: number,
+  ) {
     const where = [tensor !== undefined ? `tensor "${tensor}"` : "", offset !== undefined ? `offset ${offset}` : ""]
-      .filter(Boolean).join(" at ");
-    super(`${file}: ${where ? where + ": " : ""}${detail}`);
+      .filter(Boolean)
+      .join(" at ");
+    super(`${file}: ${where ? `${where}: ` : ""}${detail}`);
     this.name = "SafetensorsError";
   }
 }
@@ -112,8 +118,10 @@ function parseEntry(file: string, name: string, v: unknown, dataStart: number, d
   }
   const want = numel * DTYPE_BYTES[dtype];
   if (end - begin !== want) {
-    return fail(`shape ${JSON.stringify(shape)} of ${dtype} needs ${want} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`,
-      dataStart + begin);
+    return fail(
+      `shape ${JSON.stringify(shape)} of ${dtype} needs ${want} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      dataStart + begin,
+    );
   }
   return { name, dtype, shape: shape as number[], begin, end };
 }
@@ -125,10 +133,20 @@ function checkLayout(file: string, entries: SafetensorsEntry[], dataStart: numbe
   let prev: SafetensorsEntry | null = null;
   for (const e of sorted) {
     if (e.begin < cursor) {
-      throw new SafetensorsError(file, `overlaps tensor "${prev?.name}" (which ends at data offset ${cursor})`, e.name, dataStart + e.begin);
+      throw new SafetensorsError(
+        file,
+        `overlaps tensor "${prev?.name}" (which ends at data offset ${cursor})`,
+        e.name,
+        dataStart + e.begin,
+      );
     }
     if (e.begin > cursor) {
-      throw new SafetensorsError(file, `${e.begin - cursor} unindexed bytes before this tensor (a hole in the data section)`, e.name, dataStart + cursor);
+      throw new SafetensorsError(
+        file,
+        `${e.begin - cursor} unindexed bytes before this tensor (a hole in the data section)`,
+        e.name,
+        dataStart + cursor,
+      );
     }
     cursor = e.end;
     prev = e;

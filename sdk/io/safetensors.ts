@@ -106,7 +106,11 @@ function checkInput(path: string, name: string, t: TensorInput): void {
 }
 
 /** Write a .safetensors file atomically (temp file, then rename), streaming tensor by tensor. */
-export async function writeSafetensors(path: string, tensors: Record<string, TensorInput>, metadata?: Record<string, string>): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: Record<string, TensorInput>,
+  metadata?: Record<string, string>,
+): Promise<void> {
   for (const [name, t] of Object.entries(tensors)) checkInput(path, name, t);
   const header = encodeHeader(tensors, metadata);
   const len = new Uint8Array(8);

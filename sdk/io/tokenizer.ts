@@ -37,7 +37,12 @@ export class Tokenizer {
   private readonly templates = new Map<string, Template>();
 
   /** tokenizerJson: tokenizer.json; config: tokenizer_config.json; chatTemplate overrides the config's */
-  constructor(readonly tokenizerJson: Json, readonly config: Json = {}, readonly chatTemplateFile: string | null = null, readonly source = "tokenizer.json") {
+  constructor(
+    readonly tokenizerJson: Json,
+    readonly config: Json = {},
+    readonly chatTemplateFile: string | null = null,
+    readonly source = "tokenizer.json",
+  ) {
     try {
       this.tok = new HfTokenizer(tokenizerJson, config);
     } catch (e) {

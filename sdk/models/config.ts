@@ -57,20 +57,50 @@ const FAMILY_DEFAULTS: Record<Family, { ropeTheta: number; rmsNormEps: number }>
 };
 
 const DEFAULTS = {
-  maxSeq: 2048, tieEmbeddings: false, ropeScaling: null, attentionBias: false, mlpBias: false, initStd: 0.02,
-  bosTokenId: null, eosTokenId: null, padTokenId: null,
+  maxSeq: 2048,
+  tieEmbeddings: false,
+  ropeScaling: null,
+  attentionBias: false,
+  mlpBias: false,
+  initStd: 0.02,
+  bosTokenId: null,
+  eosTokenId: null,
+  padTokenId: null,
 } as const;
 
 const KNOWN_FIELDS = [
-  "family", "vocabSize", "dModel", "nLayers", "nHeads", "nKvHeads", "headDim", "dFf", "maxSeq", "ropeTheta",
-  "rmsNormEps", "tieEmbeddings", "ropeScaling", "attentionBias", "mlpBias", "initStd", "bosTokenId", "eosTokenId",
+  "family",
+  "vocabSize",
+  "dModel",
+  "nLayers",
+  "nHeads",
+  "nKvHeads",
+  "headDim",
+  "dFf",
+  "maxSeq",
+  "ropeTheta",
+  "rmsNormEps",
+  "tieEmbeddings",
+  "ropeScaling",
+  "attentionBias",
+  "mlpBias",
+  "initStd",
+  "bosTokenId",
+  "eosTokenId",
   "padTokenId",
   // derived fields, accepted so that config(config(x)) works
-  "qkvBias", "outputBias", "qkNorm", "postNorm",
+  "qkvBias",
+  "outputBias",
+  "qkNorm",
+  "postNorm",
 ];
 
 export class ConfigError extends Error {
-  constructor(readonly field: string, readonly value: unknown, allowed: string) {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    allowed: string,
+  ) {
     super(`ModelConfig.${field} = ${show(value)}: expected ${allowed}`);
     this.name = "ConfigError";
   }
@@ -111,7 +141,11 @@ function ropeScaling(v: unknown): Llama3RopeScaling | null {
   if (r.type !== "llama3") throw new ConfigError("ropeScaling.type", r.type, "'llama3'");
   for (const k of Object.keys(r)) {
     if (!["type", "factor", "lowFreqFactor", "highFreqFactor", "originalMaxPositionEmbeddings"].includes(k)) {
-      throw new ConfigError(`ropeScaling.${k}`, r[k], "no such field (factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings)");
+      throw new ConfigError(
+        `ropeScaling.${k}`,
+        r[k],
+        "no such field (factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings)",
+      );
     }
   }
   if (!isPos(r.factor) || r.factor < 1) throw new ConfigError("ropeScaling.factor", r.factor, "a number >= 1");
@@ -120,14 +154,25 @@ function ropeScaling(v: unknown): Llama3RopeScaling | null {
     throw new ConfigError("ropeScaling.highFreqFactor", r.highFreqFactor, `a number > lowFreqFactor (${r.lowFreqFactor})`);
   }
   const orig = int("ropeScaling.originalMaxPositionEmbeddings", r.originalMaxPositionEmbeddings);
-  return { type: "llama3", factor: r.factor, lowFreqFactor: r.lowFreqFactor, highFreqFactor: r.highFreqFactor, originalMaxPositionEmbeddings: orig };
+  return {
+    type: "llama3",
+    factor: r.factor,
+    lowFreqFactor: r.lowFreqFactor,
+    highFreqFactor: r.highFreqFactor,
+    originalMaxPositionEmbeddings: orig,
+  };
 }
 
 /** Validate `input`, fill the family's defaults, and derive the structure; throws ConfigError. */
 export function config(input: ModelConfigInput): ModelConfig {
   if (typeof input !== "object" || input === null) throw new ConfigError("(config)", input, "an object");
   for (const k of Object.keys(input)) {
-    if (!KNOWN_FIELDS.includes(k)) throw new ConfigError(k, (input as unknown as Record<string, unknown>)[k], `no such field (known: ${KNOWN_FIELDS.slice(0, 19).join(", ")})`);
+    if (!KNOWN_FIELDS.includes(k))
+      throw new ConfigError(
+        k,
+        (input as unknown as Record<string, unknown>)[k],
+        `no such field (known: ${KNOWN_FIELDS.slice(0, 19).join(", ")})`,
+      );
   }
   const family = input.family;
   if (!FAMILIES.includes(family)) throw new ConfigError("family", family, `one of ${FAMILIES.join(", ")}`);
@@ -159,16 +204,34 @@ export function config(input: ModelConfigInput): ModelConfig {
   if (!isPos(initStd)) throw new ConfigError("initStd", initStd, "a number > 0");
   const tieEmbeddings = bool("tieEmbeddings", get("tieEmbeddings"));
   const attentionBias = bool("attentionBias", get("attentionBias"));
-  if (family === "qwen2" && attentionBias) throw new ConfigError("attentionBias", attentionBias, "false for qwen2 (its q/k/v biases are built in)");
+  if (family === "qwen2" && attentionBias)
+    throw new ConfigError("attentionBias", attentionBias, "false for qwen2 (its q/k/v biases are built in)");
   const mlpBias = bool("mlpBias", get("mlpBias"));
   if (family !== "llama" && mlpBias) throw new ConfigError("mlpBias", mlpBias, `false for ${family} (llama only)`);
   const eos = get("eosTokenId");
-  const eosTokenId = Array.isArray(eos) ? eos.map((e, i) => tokenId(`eosTokenId[${i}]`, e, vocabSize) as number) : tokenId("eosTokenId", eos, vocabSize);
+  const eosTokenId = Array.isArray(eos)
+    ? eos.map((e, i) => tokenId(`eosTokenId[${i}]`, e, vocabSize) as number)
+    : tokenId("eosTokenId", eos, vocabSize);
 
   return Object.freeze({
-    family, vocabSize, dModel, nLayers, nHeads, nKvHeads, headDim, dFf, maxSeq, ropeTheta, rmsNormEps,
-    tieEmbeddings, ropeScaling: ropeScaling(get("ropeScaling")), attentionBias, mlpBias, initStd,
-    bosTokenId: tokenId("bosTokenId", get("bosTokenId"), vocabSize), eosTokenId,
+    family,
+    vocabSize,
+    dModel,
+    nLayers,
+    nHeads,
+    nKvHeads,
+    headDim,
+    dFf,
+    maxSeq,
+    ropeTheta,
+    rmsNormEps,
+    tieEmbeddings,
+    ropeScaling: ropeScaling(get("ropeScaling")),
+    attentionBias,
+    mlpBias,
+    initStd,
+    bosTokenId: tokenId("bosTokenId", get("bosTokenId"), vocabSize),
+    eosTokenId,
     padTokenId: tokenId("padTokenId", get("padTokenId"), vocabSize),
     qkvBias: family === "qwen2" || attentionBias,
     outputBias: family !== "qwen2" && attentionBias,

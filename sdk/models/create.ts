@@ -20,8 +20,14 @@ export function create(cfg: ModelConfig | ModelConfigInput, opts: CreateOptions 
   const vars = new Map<string, tf.Variable>();
   for (const spec of weightSpecs(c)) {
     const n = spec.shape.reduce((a, b) => a * b, 1);
-    const data = spec.init === "normal" ? normalArray(mulberry32(subSeed(seed, spec.name)), n, c.initStd) : new Float32Array(n).fill(spec.init === "ones" ? 1 : 0);
-    vars.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(data, spec.shape, "float32"))));
+    const data =
+      spec.init === "normal"
+        ? normalArray(mulberry32(subSeed(seed, spec.name)), n, c.initStd)
+        : new Float32Array(n).fill(spec.init === "ones" ? 1 : 0);
+    vars.set(
+      spec.name,
+      tf.tidy(() => tf.variable(tf.tensor(data, spec.shape, "float32"))),
+    );
   }
   return buildModel(c, vars, opts);
 }

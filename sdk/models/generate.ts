@@ -43,11 +43,19 @@ function samplingOf(model: Model, o: GenerateOptions): Sampling & { maxNewTokens
   return s;
 }
 
-export async function generate(model: Model, prompt: string | number[] | number[][], opts: GenerateOptions = {}): Promise<string | number[] | number[][]> {
+export async function generate(
+  model: Model,
+  prompt: string | number[] | number[][],
+  opts: GenerateOptions = {},
+): Promise<string | number[] | number[][]> {
   const s = samplingOf(model, opts);
   const isText = typeof prompt === "string";
   if (isText && !model.tokenizer) throw new Error("generate: a text prompt needs a tokenizer (load a directory with tokenizer.json)");
-  const raw: number[][] = isText ? [model.tokenizer!.encode(prompt)] : Array.isArray(prompt[0]) ? (prompt as number[][]) : [prompt as number[]];
+  const raw: number[][] = isText
+    ? [model.tokenizer!.encode(prompt)]
+    : Array.isArray(prompt[0])
+      ? (prompt as number[][])
+      : [prompt as number[]];
   raw.forEach((r, b) => {
     if (!Array.isArray(r) || r.length === 0) throw new Error(`generate: prompt ${b} is empty`);
     idRows([r], model.config.vocabSize, `prompt ${b}`);
@@ -71,13 +79,15 @@ export async function generate(model: Model, prompt: string | number[] | number[
   const step = async (ids: number[][], positions: number[][]): Promise<Float32Array[]> => {
     const T = ids[0].length;
     const logits = tf.tidy(() =>
-      model.withHooks(() =>
-        model.forward(tf.tensor2d(ids, [B, T], "int32"), {                      // [B, T]
-          positions: tf.tensor2d(positions, [B, T], "int32"),                   // [B, T]
-          keyMask: padding ? tf.tensor2d(mask, [B, mask[0].length], "float32") : null, // [B, S]
-          cache,
-          lastOnly: true,
-        }),                                                                     // [B, 1, V]
+      model.withHooks(
+        () =>
+          model.forward(tf.tensor2d(ids, [B, T], "int32"), {
+            // [B, T]
+            positions: tf.tensor2d(positions, [B, T], "int32"), // [B, T]
+            keyMask: padding ? tf.tensor2d(mask, [B, mask[0].length], "float32") : null, // [B, S]
+            cache,
+            lastOnly: true,
+          }), // [B, 1, V]
       ),
     );
     cache.length += T;
@@ -98,9 +108,12 @@ export async function generate(model: Model, prompt: string | number[] | number[
       });
       opts.onToken?.(tokens, t);
       if (done.every(Boolean) || t === s.maxNewTokens - 1) break;
-      mask.forEach((m) => m.push(1));
-      rows = await step(tokens.map((tok) => [tok]), nextPos.map((p) => [p]));
-      nextPos.forEach((_, b) => nextPos[b]++);
+      for (const m of mask) m.push(1);
+      rows = await step(
+        tokens.map((tok) => [tok]),
+        nextPos.map((p) => [p]),
+      );
+      for (let b = 0; b < nextPos.length; b++) nextPos[b]++;
     }
   } finally {
     cache.dispose();

@@ -20,7 +20,8 @@ export function idRows(x: IntRows, vocab: number, what = "ids"): number[][] {
   rows.forEach((r, b) => {
     if (r.length !== T) throw new Error(`${what}: row ${b} has ${r.length} tokens, row 0 has ${T} (rows must have equal length)`);
     r.forEach((id, t) => {
-      if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new Error(`${what}[${b}][${t}] = ${id}: expected an integer in [0, ${vocab - 1}]`);
+      if (!Number.isInteger(id) || id < 0 || id >= vocab)
+        throw new Error(`${what}[${b}][${t}] = ${id}: expected an integer in [0, ${vocab - 1}]`);
     });
   });
   return rows;
@@ -30,9 +31,11 @@ export function idRows(x: IntRows, vocab: number, what = "ids"): number[][] {
 export function maskRows(x: IntRows, B: number, T: number, what = "attentionMask"): number[][] {
   const rows = rowsOf(x, what);
   if (rows.length !== B || rows.some((r) => r.length !== T)) throw new Error(`${what}: expected shape [${B}, ${T}] like the ids`);
-  rows.forEach((r, b) => r.forEach((m, t) => {
-    if (m !== 0 && m !== 1) throw new Error(`${what}[${b}][${t}] = ${m}: expected 0 or 1`);
-  }));
+  rows.forEach((r, b) => {
+    r.forEach((m, t) => {
+      if (m !== 0 && m !== 1) throw new Error(`${what}[${b}][${t}] = ${m}: expected 0 or 1`);
+    });
+  });
   return rows;
 }
 
@@ -40,9 +43,11 @@ export function maskRows(x: IntRows, B: number, T: number, what = "attentionMask
 export function positionRows(x: IntRows, B: number, T: number, what = "positionIds"): number[][] {
   const rows = rowsOf(x, what);
   if (rows.length !== B || rows.some((r) => r.length !== T)) throw new Error(`${what}: expected shape [${B}, ${T}] like the ids`);
-  rows.forEach((r, b) => r.forEach((p, t) => {
-    if (!Number.isInteger(p) || p < 0) throw new Error(`${what}[${b}][${t}] = ${p}: expected an integer >= 0`);
-  }));
+  rows.forEach((r, b) => {
+    r.forEach((p, t) => {
+      if (!Number.isInteger(p) || p < 0) throw new Error(`${what}[${b}][${t}] = ${p}: expected an integer >= 0`);
+    });
+  });
   return rows;
 }
 

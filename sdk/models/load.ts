@@ -46,7 +46,9 @@ export async function load(dir: string, opts: LoadOptions = {}): Promise<Model> 
   if (config.tieEmbeddings) known.add("lm_head.weight"); // tied: the head is the embedding, a stored copy is ignored
   const extra = [...tensors.keys()].filter((n) => !known.has(n) && !IGNORED.test(n));
   if (extra.length && opts.strict !== false) {
-    throw new Error(`${dir}: the checkpoint has tensors a ${config.family} model with this config.json does not use: ${list(extra)} (load with {strict: false} to ignore them)`);
+    throw new Error(
+      `${dir}: the checkpoint has tensors a ${config.family} model with this config.json does not use: ${list(extra)} (load with {strict: false} to ignore them)`,
+    );
   }
   const vars = new Map<string, tf.Variable>();
   try {
@@ -57,7 +59,10 @@ export async function load(dir: string, opts: LoadOptions = {}): Promise<Model> 
       }
       if (!(t.data instanceof Float32Array)) throw new Error(`${dir}: ${spec.name} is ${t.dtype}; expected a floating point dtype`);
       const data = t.data;
-      vars.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(data, spec.shape, "float32"))));
+      vars.set(
+        spec.name,
+        tf.tidy(() => tf.variable(tf.tensor(data, spec.shape, "float32"))),
+      );
       tensors.delete(spec.name);
     }
   } catch (e) {

@@ -4,8 +4,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "../nn/gradients.js"; // autodiff through the model needs tfjs-core's gradients registered
 import {
-  callModule, getModule, namedParameters, replaceModule, withHooks,
-  type Hooks, type LinearModule, type Module,
+  callModule,
+  getModule,
+  namedParameters,
+  replaceModule,
+  withHooks,
+  type Hooks,
+  type LinearModule,
+  type Module,
 } from "../nn/module.js";
 import { DecoderStack, type StackRun } from "../nn/decoder-stack.js";
 import type { Tokenizer } from "../io/tokenizer.js";
@@ -40,7 +46,11 @@ export class Model implements Module {
   generationConfig: GenerationConfig;
   private hooks: { name: string; hooks: Hooks }[] = [];
 
-  constructor(readonly config: ModelConfig, parts: { model: DecoderStack; lm_head: LinearModule }, extras: ModelExtras = {}) {
+  constructor(
+    readonly config: ModelConfig,
+    parts: { model: DecoderStack; lm_head: LinearModule },
+    extras: ModelExtras = {},
+  ) {
     this.model = parts.model;
     this.lm_head = parts.lm_head;
     this.tokenizer = extras.tokenizer ?? null;
@@ -50,12 +60,12 @@ export class Model implements Module {
   /** ids [B, T] -> logits [B, T, V] (or [B, 1, V] with lastOnly). Raw: no tidy, no hooks; see logits(). */
   forward(ids: tf.Tensor2D, run: ForwardRun): tf.Tensor3D {
     return tf.tidy(() => {
-      let h = callModule(this.model, ids, run);                    // [B, T, C]
+      let h = callModule(this.model, ids, run); // [B, T, C]
       if (run.lastOnly) {
         const [B, T, C] = h.shape;
-        h = tf.slice(h, [0, T - 1, 0], [B, 1, C]);                 // [B, 1, C]
+        h = tf.slice(h, [0, T - 1, 0], [B, 1, C]); // [B, 1, C]
       }
-      return callModule(this.lm_head, h) as tf.Tensor3D;           // [B, T, V]
+      return callModule(this.lm_head, h) as tf.Tensor3D; // [B, T, V]
     });
   }
 
@@ -67,10 +77,10 @@ export class Model implements Module {
     const pos = opts.positionIds !== undefined ? positionRows(opts.positionIds, B, T) : mask ? positionsFromMask(mask) : arangeRows(B, T);
     return tf.tidy(() =>
       this.withHooks(() => {
-        const idsT = tf.tensor2d(rows, [B, T], "int32");                              // [B, T]
-        const positions = tf.tensor2d(pos, [B, T], "int32");                          // [B, T]
+        const idsT = tf.tensor2d(rows, [B, T], "int32"); // [B, T]
+        const positions = tf.tensor2d(pos, [B, T], "int32"); // [B, T]
         const keyMask = hasPadding(mask) ? tf.tensor2d(mask!, [B, T], "float32") : null; // [B, T]
-        return this.forward(idsT, { positions, keyMask });                            // [B, T, V]
+        return this.forward(idsT, { positions, keyMask }); // [B, T, V]
       }),
     );
   }

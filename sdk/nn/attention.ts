@@ -12,13 +12,13 @@ export const MASKED = -1e9;
 export function attentionBias(T: number, S: number, offset: number, keyMask: tf.Tensor2D | null): tf.Tensor4D | null {
   if (!keyMask && T === 1 && S === offset + 1) return null;
   return tf.tidy(() => {
-    const causal = tf.linalg.bandPart(tf.ones([T, S]), -1, offset);                 // [T, S] 1 where j <= offset + i
-    let allowed: tf.Tensor = tf.reshape(causal, [1, 1, T, S]);                      // [1, 1, T, S]
+    const causal = tf.linalg.bandPart(tf.ones([T, S]), -1, offset); // [T, S] 1 where j <= offset + i
+    let allowed: tf.Tensor = tf.reshape(causal, [1, 1, T, S]); // [1, 1, T, S]
     if (keyMask) {
       const B = keyMask.shape[0];
       allowed = tf.mul(allowed, tf.reshape(tf.cast(keyMask, "float32"), [B, 1, 1, S])); // [B, 1, T, S]
     }
-    return tf.mul(tf.sub(1, allowed), MASKED) as tf.Tensor4D;                           // [B|1, 1, T, S] 0 or MASKED
+    return tf.mul(tf.sub(1, allowed), MASKED) as tf.Tensor4D; // [B|1, 1, T, S] 0 or MASKED
   });
 }
 
@@ -32,15 +32,15 @@ export function groupedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D,
     const [B, H, T, D] = q.shape;
     const [, Hkv, S] = k.shape;
     const R = H / Hkv;
-    const qg = tf.reshape(q, [B, Hkv, R * T, D]);                              // [B, Hkv, R*T, D]
+    const qg = tf.reshape(q, [B, Hkv, R * T, D]); // [B, Hkv, R*T, D]
     let att: tf.Tensor = tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(D)); // [B, Hkv, R*T, S]
     if (bias) {
-      att = tf.reshape(att, [B, Hkv, R, T, S]);                                // [B, Hkv, R, T, S]
-      att = tf.add(att, tf.reshape(bias, [bias.shape[0], 1, 1, T, S]));        // [B, Hkv, R, T, S]
-      att = tf.reshape(att, [B, Hkv, R * T, S]);                               // [B, Hkv, R*T, S]
+      att = tf.reshape(att, [B, Hkv, R, T, S]); // [B, Hkv, R, T, S]
+      att = tf.add(att, tf.reshape(bias, [bias.shape[0], 1, 1, T, S])); // [B, Hkv, R, T, S]
+      att = tf.reshape(att, [B, Hkv, R * T, S]); // [B, Hkv, R*T, S]
     }
-    const p = tf.softmax(att, -1) as tf.Tensor4D;                              // [B, Hkv, R*T, S]
-    const y = tf.matMul(p, v);                                                 // [B, Hkv, R*T, D]
-    return tf.reshape(y, [B, H, T, D]) as tf.Tensor4D;                         // [B, H, T, D]
+    const p = tf.softmax(att, -1) as tf.Tensor4D; // [B, Hkv, R*T, S]
+    const y = tf.matMul(p, v); // [B, Hkv, R*T, D]
+    return tf.reshape(y, [B, H, T, D]) as tf.Tensor4D; // [B, H, T, D]
   });
 }

@@ -30,9 +30,9 @@ export class PreNormLayer implements DecoderLayer {
   forward(x: tf.Tensor3D, ctx: AttentionContext): tf.Tensor3D {
     return tf.tidy(() => {
       const a = callModule(this.self_attn, callModule(this.input_layernorm, x) as tf.Tensor3D, ctx); // [B, T, C]
-      const h = tf.add(x, a) as tf.Tensor3D;                                                        // [B, T, C]
-      const m = callModule(this.mlp, callModule(this.post_attention_layernorm, h));                 // [B, T, C]
-      return tf.add(h, m) as tf.Tensor3D;                                                           // [B, T, C]
+      const h = tf.add(x, a) as tf.Tensor3D; // [B, T, C]
+      const m = callModule(this.mlp, callModule(this.post_attention_layernorm, h)); // [B, T, C]
+      return tf.add(h, m) as tf.Tensor3D; // [B, T, C]
     });
   }
 
@@ -58,9 +58,9 @@ export class PostNormLayer implements DecoderLayer {
   forward(x: tf.Tensor3D, ctx: AttentionContext): tf.Tensor3D {
     return tf.tidy(() => {
       const a = callModule(this.post_attention_layernorm, callModule(this.self_attn, x, ctx)); // [B, T, C]
-      const h = tf.add(x, a) as tf.Tensor3D;                                                  // [B, T, C]
-      const m = callModule(this.post_feedforward_layernorm, callModule(this.mlp, h));         // [B, T, C]
-      return tf.add(h, m) as tf.Tensor3D;                                                     // [B, T, C]
+      const h = tf.add(x, a) as tf.Tensor3D; // [B, T, C]
+      const m = callModule(this.post_feedforward_layernorm, callModule(this.mlp, h)); // [B, T, C]
+      return tf.add(h, m) as tf.Tensor3D; // [B, T, C]
     });
   }
 

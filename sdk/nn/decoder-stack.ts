@@ -25,10 +25,15 @@ export interface StackRun {
  * causal + padding bias over offset + T keys. Also for running a single attention module outside
  * the model (layer-wise distillation): call inside a tf.tidy.
  */
-export function attentionContext(invFreq: Float32Array, positions: tf.Tensor2D, keyMask: tf.Tensor2D | null = null, offset = 0): AttentionContext {
+export function attentionContext(
+  invFreq: Float32Array,
+  positions: tf.Tensor2D,
+  keyMask: tf.Tensor2D | null = null,
+  offset = 0,
+): AttentionContext {
   const T = positions.shape[1];
-  const { cos, sin } = ropeCosSin(positions, invFreq);                 // [B, T, D] each
-  const bias = attentionBias(T, offset + T, offset, keyMask);          // [B|1, 1, T, S] or null
+  const { cos, sin } = ropeCosSin(positions, invFreq); // [B, T, D] each
+  const bias = attentionBias(T, offset + T, offset, keyMask); // [B|1, 1, T, S] or null
   return { cos, sin, offset, keyMask, bias };
 }
 
@@ -47,11 +52,11 @@ export class DecoderStack implements Module {
   forward(ids: tf.Tensor2D, run: StackRun): tf.Tensor3D {
     return tf.tidy(() => {
       const shared = attentionContext(this.invFreq, run.positions, run.keyMask, run.cache?.length ?? 0);
-      let x = callModule(this.embed_tokens, ids) as tf.Tensor3D;                    // [B, T, C]
+      let x = callModule(this.embed_tokens, ids) as tf.Tensor3D; // [B, T, C]
       this.layers.items.forEach((layer, i) => {
-        x = callModule(layer, x, { ...shared, cache: run.cache?.slots[i] });        // [B, T, C]
+        x = callModule(layer, x, { ...shared, cache: run.cache?.slots[i] }); // [B, T, C]
       });
-      return callModule(this.norm, x) as tf.Tensor3D;                               // [B, T, C]
+      return callModule(this.norm, x) as tf.Tensor3D; // [B, T, C]
     });
   }
 
@@ -60,8 +65,10 @@ export class DecoderStack implements Module {
   }
 
   setChild(name: string, module: Module): void {
-    if (!(CHILDREN as readonly string[]).includes(name)) throw new Error(`DecoderStack has no child "${name}" (children: ${CHILDREN.join(", ")})`);
-    if (name === "layers" && !(module instanceof ModuleList)) throw new Error(`"layers" must stay a ModuleList; replace single layers ("layers.0") instead`);
+    if (!(CHILDREN as readonly string[]).includes(name))
+      throw new Error(`DecoderStack has no child "${name}" (children: ${CHILDREN.join(", ")})`);
+    if (name === "layers" && !(module instanceof ModuleList))
+      throw new Error(`"layers" must stay a ModuleList; replace single layers ("layers.0") instead`);
     (this as unknown as Record<string, Module>)[name] = module;
   }
 }

@@ -19,10 +19,11 @@ let done: Registration | null = null;
 export function registerGradients(): Registration {
   if (done) return done;
   const result: Registration = { registered: [], skipped: [] };
-  if (!existsSync(join(TFJS_DIST, "register_all_gradients.js"))) return (done = result);
+  done = result;
+  if (!existsSync(join(TFJS_DIST, "register_all_gradients.js"))) return result;
   for (const { id, names } of listedModules("register_all_gradients")) {
     if (!id.startsWith("gradients/")) continue;
-    let mod;
+    let mod: Record<string, unknown>;
     try {
       mod = loadTfjsModule(id);
     } catch {
@@ -36,7 +37,7 @@ export function registerGradients(): Registration {
       result.registered.push(config.kernelName);
     }
   }
-  return (done = result);
+  return result;
 }
 
 registerGradients();

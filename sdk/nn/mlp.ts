@@ -6,14 +6,18 @@ import { callModule, type LinearModule, type Module } from "./module.js";
 const CHILDREN = ["gate_proj", "up_proj", "down_proj"] as const;
 
 export class SwiGLU implements Module {
-  constructor(public gate_proj: LinearModule, public up_proj: LinearModule, public down_proj: LinearModule) {}
+  constructor(
+    public gate_proj: LinearModule,
+    public up_proj: LinearModule,
+    public down_proj: LinearModule,
+  ) {}
 
   forward(x: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
-      const g = callModule(this.gate_proj, x);                   // [B, T, F]
-      const u = callModule(this.up_proj, x);                     // [B, T, F]
-      const h = tf.mul(tf.mul(g, tf.sigmoid(g)), u);             // [B, T, F] silu(g) * u
-      return callModule(this.down_proj, h) as tf.Tensor3D;       // [B, T, C]
+      const g = callModule(this.gate_proj, x); // [B, T, F]
+      const u = callModule(this.up_proj, x); // [B, T, F]
+      const h = tf.mul(tf.mul(g, tf.sigmoid(g)), u); // [B, T, F] silu(g) * u
+      return callModule(this.down_proj, h) as tf.Tensor3D; // [B, T, C]
     });
   }
 
@@ -22,7 +26,8 @@ export class SwiGLU implements Module {
   }
 
   setChild(name: string, module: Module): void {
-    if (!(CHILDREN as readonly string[]).includes(name)) throw new Error(`SwiGLU has no child "${name}" (children: ${CHILDREN.join(", ")})`);
+    if (!(CHILDREN as readonly string[]).includes(name))
+      throw new Error(`SwiGLU has no child "${name}" (children: ${CHILDREN.join(", ")})`);
     (this as unknown as Record<string, Module>)[name] = module;
   }
 }

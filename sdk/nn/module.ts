@@ -9,7 +9,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 
 export interface Module {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: each module type declares its own forward arguments
   forward(...args: any[]): tf.Tensor;
   /** parameters held directly by this module, by local name ("weight", "bias") */
   namedParameters?(): Iterable<[string, tf.Variable]>;
@@ -90,7 +90,9 @@ export function getModule(root: Module, path: string): Module {
     if (!next) {
       const names = kids.map(([n]) => n);
       const shown = names.length > 12 ? [...names.slice(0, 12), "..."] : names;
-      throw new Error(`no module "${path}": ${at ? `"${at}"` : "the model"} has ${names.length ? `children ${shown.join(", ")}` : "no children"}, not "${part}"`);
+      throw new Error(
+        `no module "${path}": ${at ? `"${at}"` : "the model"} has ${names.length ? `children ${shown.join(", ")}` : "no children"}, not "${part}"`,
+      );
     }
     m = next[1];
     at = at ? `${at}.${part}` : part;

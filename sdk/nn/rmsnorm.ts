@@ -5,14 +5,17 @@ import type { Module } from "./module.js";
 
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
   return tf.tidy(() => {
-    const variance = tf.mean(tf.square(x), -1, true);       // [..., 1]
+    const variance = tf.mean(tf.square(x), -1, true); // [..., 1]
     const xhat = tf.mul(x, tf.rsqrt(tf.add(variance, eps))); // [..., C]
-    return tf.mul(xhat, weight);                             // [..., C]
+    return tf.mul(xhat, weight); // [..., C]
   });
 }
 
 export class RMSNorm implements Module {
-  constructor(readonly weight: tf.Variable<tf.Rank.R1>, readonly eps: number) {}
+  constructor(
+    readonly weight: tf.Variable<tf.Rank.R1>,
+    readonly eps: number,
+  ) {}
 
   forward(x: tf.Tensor): tf.Tensor {
     return rmsNorm(x, this.weight, this.eps);

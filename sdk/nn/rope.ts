@@ -16,7 +16,7 @@ export interface Llama3RopeScaling {
 export function ropeInvFreq(headDim: number, theta: number, scaling: Llama3RopeScaling | null = null): Float32Array {
   const half = headDim / 2;
   const inv = new Float32Array(half);
-  for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(theta, Math.fround((2 * i) / headDim));
+  for (let i = 0; i < half; i++) inv[i] = 1 / theta ** Math.fround((2 * i) / headDim);
   if (!scaling) return inv;
   const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: ctx } = scaling;
   const lowFreqWavelen = ctx / lowFreqFactor;
@@ -38,9 +38,9 @@ export function ropeInvFreq(headDim: number, theta: number, scaling: Llama3RopeS
 /** cos/sin tables at the given positions: [B, T] -> [B, T, D] each (the D/2 angles repeated twice). */
 export function ropeCosSin(positions: tf.Tensor2D, invFreq: Float32Array): { cos: tf.Tensor3D; sin: tf.Tensor3D } {
   return tf.tidy(() => {
-    const inv = tf.tensor1d(invFreq);                                             // [D/2]
-    const freqs = tf.mul(tf.expandDims(tf.cast(positions, "float32"), -1), inv);  // [B, T, D/2]
-    const emb = tf.concat([freqs, freqs], -1) as tf.Tensor3D;                     // [B, T, D]
+    const inv = tf.tensor1d(invFreq); // [D/2]
+    const freqs = tf.mul(tf.expandDims(tf.cast(positions, "float32"), -1), inv); // [B, T, D/2]
+    const emb = tf.concat([freqs, freqs], -1) as tf.Tensor3D; // [B, T, D]
     return { cos: tf.cos(emb), sin: tf.sin(emb) };
   });
 }
@@ -54,7 +54,7 @@ function rotation(D: number): tf.Tensor2D {
     m = new Float32Array(D * D);
     for (let i = 0; i < h; i++) {
       m[(i + h) * D + i] = -1; // out[i]     = -x[i + h]
-      m[i * D + (i + h)] = 1;  // out[i + h] =  x[i]
+      m[i * D + (i + h)] = 1; // out[i + h] =  x[i]
     }
     rotations.set(D, m);
   }
@@ -67,8 +67,8 @@ function rotation(D: number): tf.Tensor2D {
 export function rotateHalf(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const D = x.shape[x.shape.length - 1]!;
-    const flat = tf.reshape(x, [-1, D]);                                 // [N, D]
-    return tf.reshape(tf.matMul(flat, rotation(D)), x.shape);            // [..., D]
+    const flat = tf.reshape(x, [-1, D]); // [N, D]
+    return tf.reshape(tf.matMul(flat, rotation(D)), x.shape); // [..., D]
   });
 }
 

@@ -46,7 +46,14 @@ export class SelfAttention implements AttentionModule {
   k_norm: Module | null;
 
   constructor(
-    parts: { q_proj: LinearModule; k_proj: LinearModule; v_proj: LinearModule; o_proj: LinearModule; q_norm?: Module | null; k_norm?: Module | null },
+    parts: {
+      q_proj: LinearModule;
+      k_proj: LinearModule;
+      v_proj: LinearModule;
+      o_proj: LinearModule;
+      q_norm?: Module | null;
+      k_norm?: Module | null;
+    },
     readonly shape: AttentionShape,
   ) {
     this.q_proj = parts.q_proj;
@@ -61,24 +68,24 @@ export class SelfAttention implements AttentionModule {
     return tf.tidy(() => {
       const [B, T] = x.shape;
       const { nHeads: H, nKvHeads: Hkv, headDim: D } = this.shape;
-      let q = callModule(this.q_proj, x);                                  // [B, T, H*D]
-      let k = callModule(this.k_proj, x);                                  // [B, T, Hkv*D]
-      const v0 = callModule(this.v_proj, x);                               // [B, T, Hkv*D]
-      if (this.q_norm) q = callModule(this.q_norm, q);                     // [B, T, H*D]
-      if (this.k_norm) k = callModule(this.k_norm, k);                     // [B, T, Hkv*D]
-      const heads = (t: tf.Tensor, n: number) =>
-        tf.transpose(tf.reshape(t, [B, T, n, D]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, n, T, D]
-      const qh = applyRope(heads(q, H), ctx.cos, ctx.sin);                 // [B, H, T, D]
-      let kh = applyRope(heads(k, Hkv), ctx.cos, ctx.sin);                 // [B, Hkv, T, D]
-      let vh = heads(v0, Hkv);                                             // [B, Hkv, T, D]
+      let q = callModule(this.q_proj, x); // [B, T, H*D]
+      let k = callModule(this.k_proj, x); // [B, T, Hkv*D]
+      const v0 = callModule(this.v_proj, x); // [B, T, Hkv*D]
+      if (this.q_norm) q = callModule(this.q_norm, q); // [B, T, H*D]
+      if (this.k_norm) k = callModule(this.k_norm, k); // [B, T, Hkv*D]
+      const heads = (t: tf.Tensor, n: number) => tf.transpose(tf.reshape(t, [B, T, n, D]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, n, T, D]
+      const qh = applyRope(heads(q, H), ctx.cos, ctx.sin); // [B, H, T, D]
+      let kh = applyRope(heads(k, Hkv), ctx.cos, ctx.sin); // [B, Hkv, T, D]
+      let vh = heads(v0, Hkv); // [B, Hkv, T, D]
       if (ctx.cache) {
-        const state = (ctx.cache.state ??= new KVState());
+        ctx.cache.state ??= new KVState();
+        const state = ctx.cache.state;
         if (!(state instanceof KVState)) throw new Error("SelfAttention: the cache slot holds another module's state");
-        [kh, vh] = state.append(kh, vh);                                   // [B, Hkv, S, D]
+        [kh, vh] = state.append(kh, vh); // [B, Hkv, S, D]
       }
-      const y = groupedAttention(qh, kh, vh, ctx.bias);                    // [B, H, T, D]
+      const y = groupedAttention(qh, kh, vh, ctx.bias); // [B, H, T, D]
       const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, H * D]); // [B, T, H*D]
-      return callModule(this.o_proj, merged) as tf.Tensor3D;               // [B, T, C]
+      return callModule(this.o_proj, merged) as tf.Tensor3D; // [B, T, C]
     });
   }
 
@@ -90,7 +97,7 @@ export class SelfAttention implements AttentionModule {
   }
 
   setChild(name: string, module: Module): void {
-    if (!CHILDREN.includes(name as ChildName) || (this[name as ChildName] === null)) {
+    if (!CHILDREN.includes(name as ChildName) || this[name as ChildName] === null) {
       throw new Error(`SelfAttention has no child "${name}" (children: ${[...this.namedChildren()].map(([n]) => n).join(", ")})`);
     }
     (this as unknown as Record<string, Module>)[name] = module;

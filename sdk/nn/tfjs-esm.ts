@@ -53,7 +53,10 @@ export function loadTfjsModule(id: string): EsmExports {
     return "";
   });
   body = body.replace(/^import \{([^}]*)\} from '([^']+)';$/gm, (_m, specs: string, spec: string) => {
-    for (const s of specs.split(",").map((x) => x.trim()).filter(Boolean)) {
+    for (const s of specs
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const [name, alias = name] = s.split(/\s+as\s+/);
       names.push(alias);
       values.push(bind(resolve(spec), name, loadTfjsModule));
@@ -77,7 +80,10 @@ export function listedModules(aggregatorId: string): { id: string; names: string
   const here = dirname(aggregatorId);
   const out: { id: string; names: string[] }[] = [];
   for (const m of src.matchAll(/^import (?:\{([^}]*)\} from )?'([^']+)';$/gm)) {
-    const names = (m[1] ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+    const names = (m[1] ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
     out.push({ id: normalize(join(here, m[2])).replace(/\\/g, "/"), names });
   }
   return out;

@@ -1,13 +1,33 @@
 // sdk/tasks: a synthetic multitask suite (one small vocabulary, seeded generators, exact-match
 // scoring) and a cached teacher pretrained on it.
 export { suite, task, Suite, type SuiteOptions } from "./suite.js";
-export { Task, exampleRow, forcedMatches, forcedInputs, forcedHits, generatedMatches, type Split, type TaskBatchesOptions, type ScoreOptions, type TaskScore } from "./task.js";
+export {
+  Task,
+  exampleRow,
+  forcedMatches,
+  forcedInputs,
+  forcedHits,
+  generatedMatches,
+  type Split,
+  type TaskBatchesOptions,
+  type ScoreOptions,
+  type TaskScore,
+} from "./task.js";
 export { SuiteScore } from "./score-table.js";
 export { SPECS, TASK_NAMES } from "./registry.js";
 export { TaskConfigError, type Example, type TaskSpec } from "./spec.js";
 export { tokenizer, TOKENS, VOCAB_SIZE, PAD, BOS, EOS, id, ids } from "./vocab.js";
 export { closers } from "./brackets.js";
-export { teacher, trainTeacher, recipeHash, teacherDir, cacheRoot, TEACHER_RECIPE, type TeacherRecipe, type TeacherOptions } from "./teacher.js";
+export {
+  teacher,
+  trainTeacher,
+  recipeHash,
+  teacherDir,
+  cacheRoot,
+  TEACHER_RECIPE,
+  type TeacherRecipe,
+  type TeacherOptions,
+} from "./teacher.js";
 export type { RecallOptions } from "./recall.js";
 export type { CopyOptions } from "./copy.js";
 export type { SortOptions } from "./sort.js";

@@ -24,8 +24,14 @@ export const recall: TaskSpec<RecallOptions> = {
     const keys = sample(rng, LETTERS, o.pairs);
     const values = keys.map(() => pick(rng, DIGITS));
     const prompt = [BOS, id("recall")];
-    keys.forEach((k, i) => prompt.push(id(k), id(":"), id(values[i]), id(",")));
-    const asked = sample(rng, keys.map((_, i) => i), o.queries);
+    keys.forEach((k, i) => {
+      prompt.push(id(k), id(":"), id(values[i]), id(","));
+    });
+    const asked = sample(
+      rng,
+      keys.map((_, i) => i),
+      o.queries,
+    );
     prompt.push(id("?"), ...asked.map((i) => id(keys[i])), id("="));
     return { prompt, answer: [...asked.map((i) => id(values[i])), EOS] };
   },

@@ -29,7 +29,10 @@ export class SuiteScore {
   }
 
   toString(): string {
-    return this.rows.map((r) => `${r.task.padEnd(9)} ${(100 * r.accuracy).toFixed(1).padStart(5)}%  (n=${r.n})`).join("\n") + `\nmean      ${(100 * this.mean).toFixed(1).padStart(5)}%`;
+    return (
+      this.rows.map((r) => `${r.task.padEnd(9)} ${(100 * r.accuracy).toFixed(1).padStart(5)}%  (n=${r.n})`).join("\n") +
+      `\nmean      ${(100 * this.mean).toFixed(1).padStart(5)}%`
+    );
   }
 
   [DISPLAY](): MimeBundle {

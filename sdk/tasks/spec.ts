@@ -26,5 +26,6 @@ export class TaskConfigError extends Error {
 }
 
 export function intIn(task: string, field: string, v: unknown, lo: number, hi: number): void {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) throw new TaskConfigError(task, field, v, `an integer in [${lo}, ${hi}]`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi)
+    throw new TaskConfigError(task, field, v, `an integer in [${lo}, ${hi}]`);
 }

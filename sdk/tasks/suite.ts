@@ -17,7 +17,10 @@ export interface SuiteOptions {
 }
 
 export class Suite implements Iterable<Task> {
-  constructor(readonly tasks: Task[], readonly seed: number) {}
+  constructor(
+    readonly tasks: Task[],
+    readonly seed: number,
+  ) {}
 
   [Symbol.iterator](): Iterator<Task> {
     return this.tasks[Symbol.iterator]();
@@ -63,8 +66,12 @@ export class Suite implements Iterable<Task> {
 export function suite(names: string[] = TASK_NAMES, opts: SuiteOptions = {}): Suite {
   const seed = opts.seed ?? 0;
   for (const n of names) if (!(n in SPECS)) throw new Error(`suite: no task "${n}" (tasks: ${TASK_NAMES.join(", ")})`);
-  for (const k of Object.keys(opts.options ?? {})) if (!names.includes(k)) throw new Error(`suite: options for "${k}", which is not in the suite (${names.join(", ")})`);
-  return new Suite(names.map((n) => new Task(SPECS[n], (opts.options?.[n] ?? {}) as object, seed, opts.n ?? 200)), seed);
+  for (const k of Object.keys(opts.options ?? {}))
+    if (!names.includes(k)) throw new Error(`suite: options for "${k}", which is not in the suite (${names.join(", ")})`);
+  return new Suite(
+    names.map((n) => new Task(SPECS[n], (opts.options?.[n] ?? {}) as object, seed, opts.n ?? 200)),
+    seed,
+  );
 }
 
 /** One task by name. */

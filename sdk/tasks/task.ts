@@ -64,7 +64,7 @@ export async function forcedMatches(model: Model, examples: Example[], batchSize
   for (let s = 0; s < examples.length; s += batchSize) {
     const chunk = examples.slice(s, s + batchSize);
     const { ids, width } = forcedInputs(chunk);
-    const am = tf.tidy(() => tf.argMax(model.logits(ids), -1));                 // [B, width]
+    const am = tf.tidy(() => tf.argMax(model.logits(ids), -1)); // [B, width]
     const pred = (await am.data()) as Int32Array;
     am.dispose();
     out.push(...forcedHits(chunk, pred, width));
@@ -77,8 +77,13 @@ export async function generatedMatches(model: Model, examples: Example[], batchS
   for (let s = 0; s < examples.length; s += batchSize) {
     const chunk = examples.slice(s, s + batchSize);
     const n = Math.max(...chunk.map((e) => e.answer.length));
-    const gen = await model.generate(chunk.map((e) => e.prompt), { maxNewTokens: n, temperature: 0, eosTokenId: null });
-    chunk.forEach((e, b) => out.push(e.answer.every((a, j) => gen[b][j] === a)));
+    const gen = await model.generate(
+      chunk.map((e) => e.prompt),
+      { maxNewTokens: n, temperature: 0, eosTokenId: null },
+    );
+    chunk.forEach((e, b) => {
+      out.push(e.answer.every((a, j) => gen[b][j] === a));
+    });
   }
   return out;
 }
@@ -87,9 +92,15 @@ export class Task<O extends object = object> {
   readonly options: Readonly<O>;
   private maxLen = 0;
 
-  constructor(readonly spec: TaskSpec<O>, options: Partial<O> = {}, readonly seed = 0, readonly n = 200) {
+  constructor(
+    readonly spec: TaskSpec<O>,
+    options: Partial<O> = {},
+    readonly seed = 0,
+    readonly n = 200,
+  ) {
     for (const k of Object.keys(options)) {
-      if (!(k in spec.defaults)) throw new Error(`tasks.${spec.name}: no option "${k}" (options: ${Object.keys(spec.defaults).join(", ")})`);
+      if (!(k in spec.defaults))
+        throw new Error(`tasks.${spec.name}: no option "${k}" (options: ${Object.keys(spec.defaults).join(", ")})`);
     }
     const o = { ...spec.defaults, ...options } as O;
     spec.validate(o);
@@ -135,7 +146,8 @@ export class Task<O extends object = object> {
   async score(model: Model, opts: ScoreOptions = {}): Promise<TaskScore> {
     const n = opts.n ?? this.n;
     const ex = this.examples(n);
-    const hits = opts.method === "generate" ? await generatedMatches(model, ex, opts.batchSize) : await forcedMatches(model, ex, opts.batchSize);
+    const hits =
+      opts.method === "generate" ? await generatedMatches(model, ex, opts.batchSize) : await forcedMatches(model, ex, opts.batchSize);
     return { task: this.name, accuracy: hits.filter(Boolean).length / n, n };
   }
 

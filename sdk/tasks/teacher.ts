@@ -33,8 +33,16 @@ export interface TeacherRecipe {
 /** The default recipe; its measured accuracy and time, and why it stops there, are in bench/README.md. */
 export const TEACHER_RECIPE: TeacherRecipe = {
   model: {
-    family: "llama", vocabSize: VOCAB_SIZE, dModel: 96, nLayers: 2, nHeads: 4, dFf: 256, maxSeq: 128,
-    bosTokenId: BOS, eosTokenId: EOS, padTokenId: PAD,
+    family: "llama",
+    vocabSize: VOCAB_SIZE,
+    dModel: 96,
+    nLayers: 2,
+    nHeads: 4,
+    dFf: 256,
+    maxSeq: 128,
+    bosTokenId: BOS,
+    eosTokenId: EOS,
+    padTokenId: PAD,
   },
   tasks: TASK_NAMES,
   options: {},
@@ -52,8 +60,19 @@ const FORMAT = 2;
 
 export function recipeHash(r: TeacherRecipe): string {
   const canon = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canon) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
-  return createHash("sha256").update(JSON.stringify({ format: FORMAT, recipe: canon(r) })).digest("hex").slice(0, 12);
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash("sha256")
+    .update(JSON.stringify({ format: FORMAT, recipe: canon(r) }))
+    .digest("hex")
+    .slice(0, 12);
 }
 
 export function cacheRoot(): string {
@@ -77,8 +96,15 @@ export async function trainTeacher(recipe: TeacherRecipe, opts: Pick<TeacherOpti
   const s = suite(recipe.tasks, { seed: recipe.seed, options: recipe.options });
   const model = create(recipe.model, { seed: recipe.seed });
   await fit(model, s.batches({ batchSize: recipe.batchSize }), {
-    steps: recipe.steps, lr: recipe.lr, warmup: recipe.warmup, schedule: recipe.schedule, weightDecay: recipe.weightDecay,
-    seed: recipe.seed, label: "teacher", onProgress: opts.onProgress, quiet: opts.quiet,
+    steps: recipe.steps,
+    lr: recipe.lr,
+    warmup: recipe.warmup,
+    schedule: recipe.schedule,
+    weightDecay: recipe.weightDecay,
+    seed: recipe.seed,
+    label: "teacher",
+    onProgress: opts.onProgress,
+    quiet: opts.quiet,
   });
   return model;
 }
@@ -95,7 +121,7 @@ export async function teacher(opts: TeacherOptions = {}): Promise<Model> {
   const tmp = `${dir}.${process.pid}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   await model.save(tmp);
-  await writeFile(join(tmp, "recipe.json"), JSON.stringify({ hash: recipeHash(recipe), recipe, trainMs }, null, 2) + "\n");
+  await writeFile(join(tmp, "recipe.json"), `${JSON.stringify({ hash: recipeHash(recipe), recipe, trainMs }, null, 2)}\n`);
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
   return model;

@@ -25,7 +25,8 @@ export const TOKENS: readonly string[] = [...SPECIALS, ...TAGS, ...DIGITS, ...LE
 export const VOCAB_SIZE = 128;
 
 const ID = new Map(TOKENS.map((t, i) => [t, i]));
-if (ID.size !== TOKENS.length || TOKENS.length > VOCAB_SIZE) throw new Error(`tasks vocabulary: ${TOKENS.length} tokens (duplicates or over ${VOCAB_SIZE})`);
+if (ID.size !== TOKENS.length || TOKENS.length > VOCAB_SIZE)
+  throw new Error(`tasks vocabulary: ${TOKENS.length} tokens (duplicates or over ${VOCAB_SIZE})`);
 
 export const PAD = 0;
 export const BOS = 1;

@@ -24,8 +24,14 @@ export class AdamW {
 
   private moments(name: string, p: tf.Variable): [tf.Variable, tf.Variable] {
     if (!this.m.has(name)) {
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
     return [this.m.get(name)!, this.v.get(name)!];
   }
@@ -41,10 +47,10 @@ export class AdamW {
       const [m, v] = this.moments(name, p);
       const { lr, weightDecay } = hyper(name);
       tf.tidy(() => {
-        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));                        // like p
-        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));            // like p
-        const upd = tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps));  // like p
-        const decayed = weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;     // like p
+        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)); // like p
+        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)); // like p
+        const upd = tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps)); // like p
+        const decayed = weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p; // like p
         m.assign(m1);
         v.assign(v1);
         p.assign(tf.sub(decayed, tf.mul(upd, lr)));
@@ -55,7 +61,10 @@ export class AdamW {
   /** Moments as plain arrays (m.<name>, v.<name>) for a checkpoint. */
   async state(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [kind, map] of [["m", this.m], ["v", this.v]] as const) {
+    for (const [kind, map] of [
+      ["m", this.m],
+      ["v", this.v],
+    ] as const) {
       for (const [name, t] of map) out[`${kind}.${name}`] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
     }
     return out;
@@ -69,7 +78,10 @@ export class AdamW {
       const name = key.slice(2);
       const map = kind === "m." ? this.m : kind === "v." ? this.v : null;
       if (!map) throw new Error(`optimizer state: unexpected tensor "${key}" (expected m.<name> or v.<name>)`);
-      map.set(name, tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, "float32"), false)));
+      map.set(
+        name,
+        tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, "float32"), false)),
+      );
     }
   }
 

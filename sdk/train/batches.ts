@@ -33,7 +33,8 @@ export function batches(tokens: number[] | number[][], opts: BatchesOptions): Ba
   const seed = opts.seed ?? 0;
   const docs = (Array.isArray(tokens[0]) ? tokens : [tokens]) as number[][];
   const usable = docs.filter((d) => d.length >= T);
-  if (usable.length === 0) throw new Error(`batches: seqLen = ${T}: longer than every token array (longest ${Math.max(...docs.map((d) => d.length))})`);
+  if (usable.length === 0)
+    throw new Error(`batches: seqLen = ${T}: longer than every token array (longest ${Math.max(...docs.map((d) => d.length))})`);
   const weights = usable.map((d) => d.length - T + 1);
   const total = weights.reduce((a, b) => a + b, 0);
   return streamOf((index) => {

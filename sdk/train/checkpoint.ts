@@ -27,7 +27,13 @@ async function f32(params: Map<string, tf.Variable>): Promise<Record<string, Ten
   return out;
 }
 
-export async function saveCheckpoint(dir: string, params: Map<string, tf.Variable>, opt: AdamW, state: CheckpointState, keep = 2): Promise<string> {
+export async function saveCheckpoint(
+  dir: string,
+  params: Map<string, tf.Variable>,
+  opt: AdamW,
+  state: CheckpointState,
+  keep = 2,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const final = join(dir, name(state.step));
   const tmp = join(dir, `.${name(state.step)}.${process.pid}.tmp`);
@@ -37,11 +43,14 @@ export async function saveCheckpoint(dir: string, params: Map<string, tf.Variabl
   const moments: Record<string, TensorInput> = {};
   for (const [k, t] of Object.entries(await opt.state())) moments[k] = { dtype: "F32", ...t };
   await writeSafetensors(join(tmp, "optimizer.safetensors"), moments, { step: String(opt.step) });
-  await writeFile(join(tmp, "state.json"), JSON.stringify(state) + "\n");
+  await writeFile(join(tmp, "state.json"), `${JSON.stringify(state)}\n`);
   await rm(final, { recursive: true, force: true });
   await rename(tmp, final);
   await writeJsonAtomic(join(dir, LATEST), { step: state.step, path: name(state.step) });
-  const old = (await readdir(dir)).filter((f) => /^step-\d+$/.test(f)).sort().slice(0, -keep);
+  const old = (await readdir(dir))
+    .filter((f) => /^step-\d+$/.test(f))
+    .sort()
+    .slice(0, -keep);
   for (const f of old) await rm(join(dir, f), { recursive: true, force: true });
   return final;
 }

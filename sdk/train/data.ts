@@ -35,9 +35,13 @@ export async function openSource(data: Data, skip = 0): Promise<Source> {
     return src;
   }
   const it: Iterator<Batch> | AsyncIterator<Batch> =
-    Symbol.asyncIterator in (data as object) ? (data as AsyncIterable<Batch>)[Symbol.asyncIterator]()
-    : Symbol.iterator in (data as object) ? (data as Iterable<Batch>)[Symbol.iterator]()
-    : (() => { throw new Error("fit: data must be an array, a function (step) => batch, or an (async) iterable of batches"); })();
+    Symbol.asyncIterator in (data as object)
+      ? (data as AsyncIterable<Batch>)[Symbol.asyncIterator]()
+      : Symbol.iterator in (data as object)
+        ? (data as Iterable<Batch>)[Symbol.iterator]()
+        : (() => {
+            throw new Error("fit: data must be an array, a function (step) => batch, or an (async) iterable of batches");
+          })();
   const src = {
     position: 0,
     next: async () => {
@@ -46,7 +50,9 @@ export async function openSource(data: Data, skip = 0): Promise<Source> {
       src.position++;
       return r.value;
     },
-    close: async () => { await it.return?.(); },
+    close: async () => {
+      await it.return?.();
+    },
   };
   while (src.position < skip) await src.next();
   return src;
@@ -54,13 +60,17 @@ export async function openSource(data: Data, skip = 0): Promise<Source> {
 
 /** Check a batch and fill its labels: ids where mask is 1 (or absent), -100 elsewhere. */
 export function checkBatch(b: Batch, vocab: number, where: string): Required<Pick<Batch, "ids" | "labels">> {
-  if (!b || !Array.isArray(b.ids) || b.ids.length === 0 || !Array.isArray(b.ids[0])) throw new Error(`${where}: expected {ids: number[][]}`);
+  if (!b || !Array.isArray(b.ids) || b.ids.length === 0 || !Array.isArray(b.ids[0]))
+    throw new Error(`${where}: expected {ids: number[][]}`);
   const T = b.ids[0].length;
   b.ids.forEach((r, i) => {
     if (r.length !== T) throw new Error(`${where}: ids row ${i} has ${r.length} tokens, row 0 has ${T}`);
-    for (const id of r) if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new Error(`${where}: ids[${i}] has ${id}: expected integers in [0, ${vocab - 1}]`);
+    for (const id of r)
+      if (!Number.isInteger(id) || id < 0 || id >= vocab)
+        throw new Error(`${where}: ids[${i}] has ${id}: expected integers in [0, ${vocab - 1}]`);
   });
   const labels = b.labels ?? b.ids.map((r, i) => r.map((id, t) => (b.mask && b.mask[i][t] === 0 ? IGNORE_INDEX : id)));
-  if (labels.length !== b.ids.length || labels.some((r) => r.length !== T)) throw new Error(`${where}: labels must have the shape of ids [${b.ids.length}, ${T}]`);
+  if (labels.length !== b.ids.length || labels.some((r) => r.length !== T))
+    throw new Error(`${where}: labels must have the shape of ids [${b.ids.length}, ${T}]`);
   return { ids: b.ids, labels };
 }

@@ -18,13 +18,20 @@ type Checked = Required<Pick<Batch, "ids" | "labels">> & Batch;
 
 function defaultLoss(model: Model, b: Checked): tf.Scalar {
   const logits = model.logits(b.ids, b.mask ? { attentionMask: b.mask } : {}); // [B, T, V]
-  const loss = causalLmLoss(logits, b.labels);                                 // []
+  const loss = causalLmLoss(logits, b.labels); // []
   logits.dispose();
   return loss;
 }
 
 /** Sum of gradients over micro-batches; returns the mean loss and the averaged gradients. */
-async function accumulate(model: Model, c: FitConfig, vars: tf.Variable[], nameOf: Map<string, string>, next: () => Promise<Batch>, step: number): Promise<{ loss: number; grads: Map<string, tf.Tensor>; tokens: number }> {
+async function accumulate(
+  model: Model,
+  c: FitConfig,
+  vars: tf.Variable[],
+  nameOf: Map<string, string>,
+  next: () => Promise<Batch>,
+  step: number,
+): Promise<{ loss: number; grads: Map<string, tf.Tensor>; tokens: number }> {
   const lossFn = c.loss ?? defaultLoss;
   let sum: Map<string, tf.Tensor> | null = null;
   let loss = 0;
@@ -101,11 +108,24 @@ export async function fit(model: Model, data: Data, options: FitOptions): Promis
       history.steps = step + 1;
       history.elapsedMs = priorMs + elapsed;
       history.tokensPerSecond = (tokens / elapsed) * 1000;
-      const e: ProgressEvent = { step: step + 1, steps: c.steps, loss: r.loss, lr, tokensPerSecond: history.tokensPerSecond, elapsedMs: history.elapsedMs };
+      const e: ProgressEvent = {
+        step: step + 1,
+        steps: c.steps,
+        loss: r.loss,
+        lr,
+        tokensPerSecond: history.tokensPerSecond,
+        elapsedMs: history.elapsedMs,
+      };
       c.onProgress?.(e);
       sink.update(step + 1, { loss: r.loss, lr, "tok/s": Math.round(history.tokensPerSecond) });
       if (c.checkpoint && ((step + 1) % c.checkpoint.every === 0 || step + 1 === c.steps)) {
-        await saveCheckpoint(c.checkpoint.dir, model.parameters(), opt, { step: step + 1, seed: c.seed, dataPosition: src.position, history: history.toJSON() }, c.checkpoint.keep);
+        await saveCheckpoint(
+          c.checkpoint.dir,
+          model.parameters(),
+          opt,
+          { step: step + 1, seed: c.seed, dataPosition: src.position, history: history.toJSON() },
+          c.checkpoint.keep,
+        );
       }
     }
     sink.done();

@@ -49,7 +49,10 @@ export async function jsonl(path: string, tokenizer: TextTokenizer, opts: JsonlO
   for (const f of ["seqLen", "batchSize"] as const) {
     if (!Number.isInteger(opts[f]) || opts[f] < 1) throw new Error(`jsonl: ${f} = ${opts[f]}: expected an integer >= 1`);
   }
-  const lines = (await readFile(path, "utf8")).split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = (await readFile(path, "utf8"))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const eos = eosOf(tokenizer);
   const stream: number[] = [];
   lines.forEach((line, i) => {

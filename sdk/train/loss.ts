@@ -16,12 +16,15 @@ export function shiftLabels(labels: number[][]): { targets: number[][]; weights:
 export function causalLmLoss(logits: tf.Tensor3D, labels: number[][]): tf.Scalar {
   const [B, T, V] = logits.shape;
   const { targets, weights } = shiftLabels(labels);
-  const n = Math.max(1, weights.flat().reduce((a, b) => a + b, 0));
+  const n = Math.max(
+    1,
+    weights.flat().reduce((a, b) => a + b, 0),
+  );
   return tf.tidy(() => {
-    const logp = tf.logSoftmax(tf.reshape(logits, [B * T, V]));                   // [B*T, V]
-    const onehot = tf.oneHot(tf.tensor1d(targets.flat(), "int32"), V);            // [B*T, V]
-    const picked = tf.sum(tf.mul(logp, onehot), -1);                              // [B*T]
-    const w = tf.tensor1d(weights.flat(), "float32");                             // [B*T]
-    return tf.div(tf.neg(tf.sum(tf.mul(picked, w))), n) as tf.Scalar;             // []
+    const logp = tf.logSoftmax(tf.reshape(logits, [B * T, V])); // [B*T, V]
+    const onehot = tf.oneHot(tf.tensor1d(targets.flat(), "int32"), V); // [B*T, V]
+    const picked = tf.sum(tf.mul(logp, onehot), -1); // [B*T]
+    const w = tf.tensor1d(weights.flat(), "float32"); // [B*T]
+    return tf.div(tf.neg(tf.sum(tf.mul(picked, w))), n) as tf.Scalar; // []
   });
 }

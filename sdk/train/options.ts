@@ -49,7 +49,8 @@ export interface FitOptions {
   quiet?: boolean;
 }
 
-export type FitConfig = Required<Omit<FitOptions, "loss" | "checkpoint" | "params" | "onProgress">> & Pick<FitOptions, "loss" | "checkpoint" | "params" | "onProgress">;
+export type FitConfig = Required<Omit<FitOptions, "loss" | "checkpoint" | "params" | "onProgress">> &
+  Pick<FitOptions, "loss" | "checkpoint" | "params" | "onProgress">;
 
 export class FitConfigError extends Error {
   constructor(field: string, value: unknown, allowed: string) {
@@ -63,7 +64,8 @@ const int = (f: string, v: unknown, min: number) => {
   return v;
 };
 const num = (f: string, v: unknown, lo: number, hi = Infinity, open = false) => {
-  if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (open && v === lo)) throw new FitConfigError(f, v, `a number in ${open ? "(" : "["}${lo}, ${hi === Infinity ? "inf)" : hi + "]"}`);
+  if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (open && v === lo))
+    throw new FitConfigError(f, v, `a number in ${open ? "(" : "["}${lo}, ${hi === Infinity ? "inf)" : `${hi}]`}`);
   return v;
 };
 
@@ -84,15 +86,31 @@ export function fitConfig(o: FitOptions): FitConfig {
   const beta2 = num("beta2", o.beta2 ?? 0.999, 0, 1);
   const eps = num("eps", o.eps ?? 1e-8, 0, Infinity, true);
   if (o.checkpoint !== undefined) {
-    if (typeof o.checkpoint?.dir !== "string" || !o.checkpoint.dir) throw new FitConfigError("checkpoint.dir", o.checkpoint?.dir, "a folder path");
+    if (typeof o.checkpoint?.dir !== "string" || !o.checkpoint.dir)
+      throw new FitConfigError("checkpoint.dir", o.checkpoint?.dir, "a folder path");
     int("checkpoint.every", o.checkpoint.every, 1);
     if (o.checkpoint.keep !== undefined) int("checkpoint.keep", o.checkpoint.keep, 1);
   }
   if (o.loss !== undefined && typeof o.loss !== "function") throw new FitConfigError("loss", o.loss, "a function (model, batch) => scalar");
   if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new FitConfigError("onProgress", o.onProgress, "a function");
   return {
-    steps, lr, schedule, warmup, minLr, weightDecay, clipNorm, accumulate, seed, beta1, beta2, eps,
-    label: o.label ?? "train", quiet: o.quiet ?? false,
-    loss: o.loss, checkpoint: o.checkpoint, params: o.params, onProgress: o.onProgress,
+    steps,
+    lr,
+    schedule,
+    warmup,
+    minLr,
+    weightDecay,
+    clipNorm,
+    accumulate,
+    seed,
+    beta1,
+    beta2,
+    eps,
+    label: o.label ?? "train",
+    quiet: o.quiet ?? false,
+    loss: o.loss,
+    checkpoint: o.checkpoint,
+    params: o.params,
+    onProgress: o.onProgress,
   };
 }

@@ -35,7 +35,12 @@ function matcher(m: NameMatch): (name: string) => boolean {
 /** Norm gains and biases (1-D) get no decay by default. */
 export const decays = (v: tf.Variable) => v.shape.length >= 2;
 
-export function resolveParams(all: Map<string, tf.Variable>, opt: ParamsOption | undefined, lr: number, weightDecay: number): Map<string, Trainable> {
+export function resolveParams(
+  all: Map<string, tf.Variable>,
+  opt: ParamsOption | undefined,
+  lr: number,
+  weightDecay: number,
+): Map<string, Trainable> {
   const out = new Map<string, Trainable>();
   const add = (name: string, v: tf.Variable, g: ParamGroup | null) => {
     if (out.has(name)) return;
@@ -53,12 +58,18 @@ export function resolveParams(all: Map<string, tf.Variable>, opt: ParamsOption |
     }
   } else {
     (opt as ParamGroup[]).forEach((g, i) => {
-      if (typeof g !== "object" || g === null || !("match" in g)) throw new Error(`fit: params[${i}] = ${String(g)}: expected {match, lr?, weightDecay?}`);
+      if (typeof g !== "object" || g === null || !("match" in g))
+        throw new Error(`fit: params[${i}] = ${String(g)}: expected {match, lr?, weightDecay?}`);
       if (g.lr !== undefined && !(g.lr >= 0)) throw new Error(`fit: params[${i}].lr = ${g.lr}: expected a number >= 0`);
-      if (g.weightDecay !== undefined && !(g.weightDecay >= 0)) throw new Error(`fit: params[${i}].weightDecay = ${g.weightDecay}: expected a number >= 0`);
+      if (g.weightDecay !== undefined && !(g.weightDecay >= 0))
+        throw new Error(`fit: params[${i}].weightDecay = ${g.weightDecay}: expected a number >= 0`);
       const f = matcher(g.match);
       let hit = false;
-      for (const [n, v] of all) if (f(n)) { add(n, v, g); hit = true; }
+      for (const [n, v] of all)
+        if (f(n)) {
+          add(n, v, g);
+          hit = true;
+        }
       if (!hit) throw new Error(`fit: params[${i}].match = ${String(g.match)} matches no parameter`);
     });
   }

@@ -21,7 +21,9 @@ export function terminalBar(label: string, total: number, stream: NodeJS.WriteSt
   const draw = (value: number, fields: Record<string, unknown>) => {
     const w = 24;
     const k = Math.round((w * Math.min(value, total)) / Math.max(1, total));
-    const text = Object.entries(fields).map(([a, b]) => `${a} ${fmt(b)}`).join("  ");
+    const text = Object.entries(fields)
+      .map(([a, b]) => `${a} ${fmt(b)}`)
+      .join("  ");
     stream.write(`\r${label} [${"#".repeat(k)}${".".repeat(w - k)}] ${value}/${total}  ${text}\x1b[K`);
   };
   return {

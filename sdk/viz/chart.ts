@@ -31,7 +31,7 @@ export class Chart {
       encoding?: Record<string, { field?: string } | undefined>;
       data?: { values?: unknown[] };
     };
-    const mark = typeof s.mark === "string" ? s.mark : s.mark?.type ?? "layered";
+    const mark = typeof s.mark === "string" ? s.mark : (s.mark?.type ?? "layered");
     const field = (c: string) => s.encoding?.[c]?.field;
     const what = field("y") && field("x") ? `: ${field("y")} by ${field("x")}` : "";
     const series = field("color") ? `, per ${field("color")}` : "";

@@ -9,6 +9,7 @@ type Frame = ReturnType<typeof aq.from>;
 
 export interface TableOptions {
   /** column -> how to show its values, e.g. {accuracy: (x) => (100 * x).toFixed(1) + "%"} */
+  // biome-ignore lint/suspicious/noExplicitAny: a column's values have whatever type the data gives them
   format?: Record<string, (value: any) => string>;
   /** rows shown in a notebook (the kernel's own cap for arquero tables); all rows in toMarkdown() */
   limit?: number;
@@ -20,7 +21,7 @@ export const DISPLAY_ROWS = 100;
 export class Table {
   /** the arquero table, for further verbs (filter, groupby, ...) */
   readonly frame: Frame;
-  private readonly format: Record<string, (value: any) => string>;
+  private readonly format: NonNullable<TableOptions["format"]>;
   private readonly limit: number;
 
   constructor(data: readonly object[] | Frame, opts: TableOptions = {}) {
@@ -29,7 +30,8 @@ export class Table {
     this.limit = opts.limit ?? DISPLAY_ROWS;
     const columns = this.frame.columnNames();
     for (const [name, f] of Object.entries(this.format)) {
-      if (!columns.includes(name)) throw new Error(`viz.table: format column "${name}" is not in the table (columns: ${columns.join(", ")})`);
+      if (!columns.includes(name))
+        throw new Error(`viz.table: format column "${name}" is not in the table (columns: ${columns.join(", ")})`);
       if (typeof f !== "function") throw new TypeError(`viz.table: format.${name} must be a function (value) => string`);
     }
     if (!(this.limit > 0)) throw new RangeError(`viz.table: limit must be a positive number (got ${this.limit})`);

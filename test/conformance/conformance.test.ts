@@ -21,9 +21,13 @@ after(() => jupyter?.cleanup());
 
 /** The test_* methods jupyter_kernel_test.KernelTests defines in the installed version. */
 function suiteTestNames(): string[] {
-  const out = execFileSync(python, ["-c", "import jupyter_kernel_test as j; print('\\n'.join(sorted(n for n in dir(j.KernelTests) if n.startswith('test_'))))"], {
-    encoding: "utf8",
-  });
+  const out = execFileSync(
+    python,
+    ["-c", "import jupyter_kernel_test as j; print('\\n'.join(sorted(n for n in dir(j.KernelTests) if n.startswith('test_'))))"],
+    {
+      encoding: "utf8",
+    },
+  );
   return out.split("\n").filter(Boolean);
 }
 
@@ -46,6 +50,11 @@ test("jupyter_kernel_test passes with every test run and none skipped", { timeou
   assert.doesNotMatch(summary[2] ?? "", /skipped/, `some tests were skipped: ${summary[0]}${context}`);
   assert.doesNotMatch(output, /\.\.\. skipped/, `a test or subtest was skipped${context}`);
   assert.equal(Number(ran[1]), expected, `expected ${expected} tests to run${context}`);
-  for (const name of names) assert.match(output, new RegExp(`^${name} \\(test_stillroom\\.StillroomKernelTests(?:\\.${name})?\\) \\.\\.\\. ok$`, "m"), `${name} did not pass${context}`);
+  for (const name of names)
+    assert.match(
+      output,
+      new RegExp(`^${name} \\(test_stillroom\\.StillroomKernelTests(?:\\.${name})?\\) \\.\\.\\. ok$`, "m"),
+      `${name} did not pass${context}`,
+    );
   assert.equal(result.code, 0, `unittest exited with ${result.code}${context}`);
 });

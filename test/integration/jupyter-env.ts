@@ -27,7 +27,9 @@ export function findPython(modules: string[]): string {
       tried.push(python);
     }
   }
-  throw new Error(`no python3 imports ${modules.join(", ")} (tried ${tried.join(", ")}); install the Debian Jupyter packages or set STILLROOM_PYTHON`);
+  throw new Error(
+    `no python3 imports ${modules.join(", ")} (tried ${tried.join(", ")}); install the Debian Jupyter packages or set STILLROOM_PYTHON`,
+  );
 }
 
 export interface JupyterEnv {
@@ -73,7 +75,11 @@ export interface RunResult {
 }
 
 /** Runs a command to its end (or kills its process group at the deadline) and collects output. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";

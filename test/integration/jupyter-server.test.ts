@@ -30,52 +30,63 @@ async function waitForServer(baseUrl: string, token: string, deadlineMs: number)
   throw new Error(`jupyter-server did not answer within ${deadlineMs} ms\n${tail(serverLog)}`);
 }
 
-before(async () => {
-  const python = findPython(["jupyter_server"]);
-  jupyter = jupyterEnv();
-  const port = await freePort();
-  const token = randomBytes(24).toString("hex");
-  // jupyter-server 1.x names the token ServerApp.token (2.x: IdentityProvider.token, and still
-  // accepts ServerApp.token with a deprecation warning).
-  server = spawn(
-    python,
-    [
-      "-m", "jupyter_server",
-      `--ServerApp.port=${port}`, "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
-      `--ServerApp.token=${token}`, "--ServerApp.open_browser=False", `--ServerApp.root_dir=${jupyter.work}`,
-      // CI containers run as root, which jupyter-server refuses without this.
-      "--ServerApp.allow_root=True",
-    ],
-    { cwd: jupyter.work, env: jupyter.env, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  for (const stream of [server.stdout!, server.stderr!]) stream.setEncoding("utf8").on("data", (d: string) => (serverLog += d));
-  const baseUrl = `http://127.0.0.1:${port}/`;
-  await waitForServer(baseUrl, token, 60_000);
-  settings = ServerConnection.makeSettings({ baseUrl, wsUrl: `ws://127.0.0.1:${port}/`, token, appendToken: true });
-  manager = new KernelManager({ serverSettings: settings });
-  await manager.ready;
-}, { timeout: 90_000 });
+before(
+  async () => {
+    const python = findPython(["jupyter_server"]);
+    jupyter = jupyterEnv();
+    const port = await freePort();
+    const token = randomBytes(24).toString("hex");
+    // jupyter-server 1.x names the token ServerApp.token (2.x: IdentityProvider.token, and still
+    // accepts ServerApp.token with a deprecation warning).
+    server = spawn(
+      python,
+      [
+        "-m",
+        "jupyter_server",
+        `--ServerApp.port=${port}`,
+        "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        `--ServerApp.token=${token}`,
+        "--ServerApp.open_browser=False",
+        `--ServerApp.root_dir=${jupyter.work}`,
+        // CI containers run as root, which jupyter-server refuses without this.
+        "--ServerApp.allow_root=True",
+      ],
+      { cwd: jupyter.work, env: jupyter.env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    );
+    for (const stream of [server.stdout!, server.stderr!]) stream.setEncoding("utf8").on("data", (d: string) => (serverLog += d));
+    const baseUrl = `http://127.0.0.1:${port}/`;
+    await waitForServer(baseUrl, token, 60_000);
+    settings = ServerConnection.makeSettings({ baseUrl, wsUrl: `ws://127.0.0.1:${port}/`, token, appendToken: true });
+    manager = new KernelManager({ serverSettings: settings });
+    await manager.ready;
+  },
+  { timeout: 90_000 },
+);
 
-after(async () => {
-  try {
-    if (kernel && !kernel.isDisposed) await kernel.shutdown().catch(() => {});
-    if (manager) {
-      manager.dispose();
-      // @lumino/polling's Poll.dispose() leaves its next tick's timer armed (10 s for the kernel
-      // list), which keeps this process alive that long after the tests end.
-      clearTimeout((manager as unknown as { _pollModels?: { _timeout?: NodeJS.Timeout } })._pollModels?._timeout);
+after(
+  async () => {
+    try {
+      if (kernel && !kernel.isDisposed) await kernel.shutdown().catch(() => {});
+      if (manager) {
+        manager.dispose();
+        // @lumino/polling's Poll.dispose() leaves its next tick's timer armed (10 s for the kernel
+        // list), which keeps this process alive that long after the tests end.
+        clearTimeout((manager as unknown as { _pollModels?: { _timeout?: NodeJS.Timeout } })._pollModels?._timeout);
+      }
+    } finally {
+      if (server) {
+        const exited = server.exitCode !== null ? Promise.resolve() : new Promise((r) => server.once("exit", r));
+        killGroup(server, "SIGTERM");
+        const timer = setTimeout(() => killGroup(server, "SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      jupyter?.cleanup();
     }
-  } finally {
-    if (server) {
-      const exited = server.exitCode !== null ? Promise.resolve() : new Promise((r) => server.once("exit", r));
-      killGroup(server, "SIGTERM");
-      const timer = setTimeout(() => killGroup(server, "SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    jupyter?.cleanup();
-  }
-}, { timeout: 30_000 });
+  },
+  { timeout: 30_000 },
+);
 
 interface CellRun {
   reply: KernelMessage.IExecuteReplyMsg;
@@ -141,7 +152,10 @@ test("a cell's stream, display_data and execute_result arrive over the WebSocket
   assert.equal(result.content.data["text/plain"], "42");
   assert.equal(result.content.execution_count, cell.reply.content.execution_count);
   // Order within the cell: stream, then display, then result; idle comes last.
-  assert.deepEqual(seen.map((m) => m.header.msg_type), ["stream", "display_data", "execute_result"]);
+  assert.deepEqual(
+    seen.map((m) => m.header.msg_type),
+    ["stream", "display_data", "execute_result"],
+  );
   assert.equal(cell.iopub.at(-1)?.header.msg_type, "status");
   assert.equal((cell.iopub.at(-1) as KernelMessage.IStatusMsg).content.execution_state, "idle");
 });
@@ -165,7 +179,9 @@ async function interruptCell(code: string): Promise<{ reply: KernelMessage.IExec
   try {
     const reply = (await Promise.race([
       future.done,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${code} did not stop within 20 s of the interrupt`)), 20_000))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`${code} did not stop within 20 s of the interrupt`)), 20_000)),
+      ),
     ])) as KernelMessage.IExecuteReplyMsg;
     return { reply, iopub };
   } finally {
@@ -176,7 +192,11 @@ async function interruptCell(code: string): Promise<{ reply: KernelMessage.IExec
 function assertInterrupted(run: { reply: KernelMessage.IExecuteReplyMsg; iopub: KernelMessage.IIOPubMessage[] }): void {
   assert.equal(run.reply.content.status, "error", JSON.stringify(run.reply.content));
   const errors = run.iopub.filter((m) => m.header.msg_type === "error") as KernelMessage.IErrorMsg[];
-  assert.equal(errors.length, 1, `one error message tells the cell was interrupted: ${JSON.stringify(run.iopub.map((m) => m.header.msg_type))}`);
+  assert.equal(
+    errors.length,
+    1,
+    `one error message tells the cell was interrupted: ${JSON.stringify(run.iopub.map((m) => m.header.msg_type))}`,
+  );
   assert.match(`${errors[0]!.content.ename} ${errors[0]!.content.evalue}`, /interrupt/i);
 }
 
@@ -206,7 +226,11 @@ test("shutting the kernel down through the server removes it", { timeout: 60_000
   const id = kernel.id;
   await kernel.shutdown();
   await manager.refreshRunning();
-  assert.equal([...manager.running()].some((m) => m.id === id), false, "the kernel is no longer running");
+  assert.equal(
+    [...manager.running()].some((m) => m.id === id),
+    false,
+    "the kernel is no longer running",
+  );
   const response = await ServerConnection.makeRequest(`${settings.baseUrl}api/kernels/${id}`, {}, settings);
   assert.equal(response.status, 404);
 });

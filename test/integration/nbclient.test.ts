@@ -34,7 +34,7 @@ const CELLS = [
   'console.log("hello from stillroom");\nconsole.log("second line");',
   'display.markdown("# Results\\n\\n*all good*")',
   "const answer: number = 6 * 7;\nanswer",
-  'await new Promise((resolve) => setTimeout(resolve, 20));\n`awaited ${answer}`',
+  "await new Promise((resolve) => setTimeout(resolve, 20));\n`awaited ${answer}`",
 ];
 
 let jupyter: JupyterEnv;
@@ -48,37 +48,50 @@ function codeCells(): [Cell, Cell, Cell, Cell] {
 }
 
 // nbconvert runs once; each test below checks one part of what it wrote.
-before(async () => {
-  const python = findPython(["nbconvert", "nbclient", "jupyter_client"]);
-  jupyter = jupyterEnv();
-  const notebook = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: { name: "stillroom", display_name: "TypeScript (Stillroom)", language: "typescript" },
-      language_info: { name: "typescript" },
-    },
-    cells: [{ cell_type: "markdown", source: "# A notebook", metadata: {} }, ...CELLS.map(codeCell)].map((c, i) => ({ id: `cell-${i}`, ...c })),
-  };
-  const input = join(jupyter.work, "in.ipynb");
-  writeFileSync(input, JSON.stringify(notebook, null, 1));
-  const result = await run(
-    python,
-    [
-      "-m", "nbconvert", "--to", "notebook", "--execute",
-      "--ExecutePreprocessor.kernel_name=stillroom",
-      "--ExecutePreprocessor.timeout=60",
-      "--output", "out.ipynb", "--output-dir", jupyter.work,
-      input,
-    ],
-    { cwd: jupyter.work, env: jupyter.env, timeoutMs: 150_000 },
-  );
-  if (result.timedOut || result.code !== 0) {
-    failure = `nbconvert ${result.timedOut ? "timed out" : `exited with ${result.code}`}\n--- stderr ---\n${tail(result.stderr)}`;
-    return;
-  }
-  executed = JSON.parse(readFileSync(join(jupyter.work, "out.ipynb"), "utf8"));
-}, { timeout: 180_000 });
+before(
+  async () => {
+    const python = findPython(["nbconvert", "nbclient", "jupyter_client"]);
+    jupyter = jupyterEnv();
+    const notebook = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {
+        kernelspec: { name: "stillroom", display_name: "TypeScript (Stillroom)", language: "typescript" },
+        language_info: { name: "typescript" },
+      },
+      cells: [{ cell_type: "markdown", source: "# A notebook", metadata: {} }, ...CELLS.map(codeCell)].map((c, i) => ({
+        id: `cell-${i}`,
+        ...c,
+      })),
+    };
+    const input = join(jupyter.work, "in.ipynb");
+    writeFileSync(input, JSON.stringify(notebook, null, 1));
+    const result = await run(
+      python,
+      [
+        "-m",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.kernel_name=stillroom",
+        "--ExecutePreprocessor.timeout=60",
+        "--output",
+        "out.ipynb",
+        "--output-dir",
+        jupyter.work,
+        input,
+      ],
+      { cwd: jupyter.work, env: jupyter.env, timeoutMs: 150_000 },
+    );
+    if (result.timedOut || result.code !== 0) {
+      failure = `nbconvert ${result.timedOut ? "timed out" : `exited with ${result.code}`}\n--- stderr ---\n${tail(result.stderr)}`;
+      return;
+    }
+    executed = JSON.parse(readFileSync(join(jupyter.work, "out.ipynb"), "utf8"));
+  },
+  { timeout: 180_000 },
+);
 
 after(() => jupyter?.cleanup());
 
@@ -89,7 +102,11 @@ test("nbconvert --execute runs every cell on the stillroom kernel without errors
   assert.equal(executed.metadata.kernelspec?.name, "stillroom");
   const code = codeCells();
   assert.equal(code.length, CELLS.length);
-  assert.deepEqual(code.map((c) => c.execution_count), [1, 2, 3, 4], "execution counts run 1..4");
+  assert.deepEqual(
+    code.map((c) => c.execution_count),
+    [1, 2, 3, 4],
+    "execution counts run 1..4",
+  );
   for (const cell of code) {
     assert.ok(!cell.outputs!.some((o) => o.output_type === "error"), `cell ${join1(cell.source)} failed: ${JSON.stringify(cell.outputs)}`);
   }

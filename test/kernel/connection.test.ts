@@ -2,7 +2,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { endpoint, validateConnection } from "../../kernel/connection.js";
 
-const good = { transport: "tcp", ip: "127.0.0.1", key: "k", signature_scheme: "hmac-sha256", shell_port: 1, control_port: 2, iopub_port: 3, stdin_port: 4, hb_port: 5 };
+const good = {
+  transport: "tcp",
+  ip: "127.0.0.1",
+  key: "k",
+  signature_scheme: "hmac-sha256",
+  shell_port: 1,
+  control_port: 2,
+  iopub_port: 3,
+  stdin_port: 4,
+  hb_port: 5,
+};
 
 test("a valid connection gives tcp and ipc endpoints on its own ip", () => {
   const info = validateConnection(good);

@@ -16,7 +16,11 @@ function writePackage(name: string, files: Record<string, string>): void {
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
 }
 
-const stderr = (r: Reply) => r.outputs.filter((o) => o.header.msg_type === "stream" && o.content.name === "stderr").map((o) => o.content.text).join("");
+const stderr = (r: Reply) =>
+  r.outputs
+    .filter((o) => o.header.msg_type === "stream" && o.content.name === "stderr")
+    .map((o) => o.content.text)
+    .join("");
 const result = (r: Reply) => r.outputs.find((o) => o.header.msg_type === "execute_result")?.content.data["text/plain"];
 
 before(async () => {
@@ -84,7 +88,9 @@ test("inspect shows the signature and doc comment", async () => {
 });
 
 test("imports resolve CommonJS and ESM packages from the notebook's folder", async () => {
-  const r = await kernel.execute("import cjs, { twice } from 'legacy-cjs'\nimport esm, { thrice } from 'modern-esm'\nimport { here } from './local.mjs'\n`${twice(2)} ${cjs.kind} ${thrice(2)} ${esm} ${here}`");
+  const r = await kernel.execute(
+    "import cjs, { twice } from 'legacy-cjs'\nimport esm, { thrice } from 'modern-esm'\nimport { here } from './local.mjs'\n`${twice(2)} ${cjs.kind} ${thrice(2)} ${esm} ${here}`",
+  );
   assert.equal(r.reply.content.status, "ok", JSON.stringify(r.reply.content));
   assert.equal(result(r), "'4 cjs 6 esm local module'");
   const dynamic = await kernel.execute("const m = await import('modern-esm'); m.thrice(3)");

@@ -16,7 +16,10 @@ after(async () => {
 
 const types = (r: { outputs: { header: { msg_type: string } }[] }) => r.outputs.map((o) => o.header.msg_type);
 const text = (r: { outputs: { header: { msg_type: string }; content: Record<string, any> }[] }) =>
-  r.outputs.filter((o) => o.header.msg_type === "stream").map((o) => o.content.text).join("");
+  r.outputs
+    .filter((o) => o.header.msg_type === "stream")
+    .map((o) => o.content.text)
+    .join("");
 
 test("kernel_info on shell and control describes a TypeScript kernel", async () => {
   for (const channel of ["shell", "control"] as const) {
@@ -24,7 +27,10 @@ test("kernel_info on shell and control describes a TypeScript kernel", async () 
     assert.equal(reply.header.msg_type, "kernel_info_reply");
     assert.equal(reply.content.protocol_version, "5.3");
     assert.deepEqual(reply.content.language_info, LANGUAGE_INFO);
-    assert.deepEqual(outputs.map((o) => o.content.execution_state), ["busy", "idle"]);
+    assert.deepEqual(
+      outputs.map((o) => o.content.execution_state),
+      ["busy", "idle"],
+    );
   }
 });
 
@@ -56,7 +62,10 @@ test("output from a timer lands in the cell that started it", async () => {
 test("a throwing timer and an unhandled rejection are reported, and the kernel lives", async () => {
   await kernel.execute("setTimeout(() => { throw new Error('timer boom') }, 10); Promise.reject(new Error('rejected'))");
   await kernel.execute("await new Promise(r => setTimeout(r, 100))");
-  const stderr = kernel.iopubLog.filter((m) => m.header.msg_type === "stream" && m.content.name === "stderr").map((m) => m.content.text).join("");
+  const stderr = kernel.iopubLog
+    .filter((m) => m.header.msg_type === "stream" && m.content.name === "stderr")
+    .map((m) => m.content.text)
+    .join("");
   assert.match(stderr, /timer boom/);
   assert.match(stderr, /rejected/);
   assert.equal((await kernel.execute("1 + 1")).reply.content.status, "ok");
@@ -111,7 +120,13 @@ test("stop_on_error aborts the requests queued behind a failing cell", async () 
 
 test("a message with a bad signature is dropped, never executed", async () => {
   const forged = new Signer("not-the-key");
-  const msg = kernel.message("execute_request", { code: "globalThis.forged = true", silent: false, store_history: true, user_expressions: {}, allow_stdin: false });
+  const msg = kernel.message("execute_request", {
+    code: "globalThis.forged = true",
+    silent: false,
+    store_history: true,
+    user_expressions: {},
+    allow_stdin: false,
+  });
   await kernel.sendRaw("shell", encode(msg, forged));
   const unsigned = encode(msg, new Signer(""));
   await kernel.sendRaw("shell", unsigned);
@@ -122,10 +137,24 @@ test("a message with a bad signature is dropped, never executed", async () => {
 
 test("10,000 random and malformed messages on shell and control leave the kernel answering", async () => {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
   const signer = new Signer(kernel.connection.key);
-  const msgTypes = ["execute_request", "complete_request", "inspect_request", "history_request", "comm_open", "comm_msg", "is_complete_request", "shutdown_reques", "interrupt_requesx", "nonsense"];
+  const msgTypes = [
+    "execute_request",
+    "complete_request",
+    "inspect_request",
+    "history_request",
+    "comm_open",
+    "comm_msg",
+    "is_complete_request",
+    "shutdown_reques",
+    "interrupt_requesx",
+    "nonsense",
+  ];
   for (let i = 0; i < 10_000; i++) {
     const channel = rand() < 0.5 ? "shell" : "control";
     const kind = rand();
@@ -142,7 +171,15 @@ test("10,000 random and malformed messages on shell and control leave the kernel
     } else {
       // Correctly signed, with odd contents: the handler must cope with any shape.
       const type = msgTypes[Math.floor(rand() * msgTypes.length)]!;
-      const contents = [{}, { code: 5 }, { code: null, cursor_pos: -3 }, { cursor_pos: "x", code: "a." }, { hist_access_type: "bogus" }, { comm_id: 7, target_name: null }, { code: "x".repeat(200) }];
+      const contents = [
+        {},
+        { code: 5 },
+        { code: null, cursor_pos: -3 },
+        { cursor_pos: "x", code: "a." },
+        { hist_access_type: "bogus" },
+        { comm_id: 7, target_name: null },
+        { code: "x".repeat(200) },
+      ];
       const content = contents[Math.floor(rand() * contents.length)]!;
       frames = encode(kernel.message(type === "execute_request" ? "complete_request" : type, content), signer);
     }

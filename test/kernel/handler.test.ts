@@ -13,11 +13,19 @@ function harness() {
   installGlobals(handler);
   installOutputCapture({ orphansToLastCell: false });
   const request = async (msgType: string, content: Record<string, unknown>) => {
-    const msg: Message = { identities: [Buffer.from("id-1")], header: newHeader(msgType, "client"), parent_header: {}, metadata: {}, content, buffers: [] };
+    const msg: Message = {
+      identities: [Buffer.from("id-1")],
+      header: newHeader(msgType, "client"),
+      parent_header: {},
+      metadata: {},
+      content,
+      buffers: [],
+    };
     const start = sent.length;
     await handler.receive("shell", msg);
     const out = sent.slice(start);
-    for (const o of out) assert.equal((o.msg.parent_header as { msg_id: string }).msg_id, msg.header.msg_id, "every message names its request as parent");
+    for (const o of out)
+      assert.equal((o.msg.parent_header as { msg_id: string }).msg_id, msg.header.msg_id, "every message names its request as parent");
     return { out, types: out.map((o) => `${o.channel}:${o.msg.header.msg_type}`), reply: out.find((o) => o.channel === "shell")?.msg };
   };
   return { handler, request };
@@ -49,7 +57,10 @@ test("an error gives one iopub error and an error reply, and the kernel goes on"
   assert.deepEqual(types, ["iopub:status", "iopub:execute_input", "iopub:error", "shell:execute_reply", "iopub:status"]);
   assert.equal(reply!.content.status, "error");
   assert.equal(reply!.content.ename, "TypeError");
-  assert.ok((out[2]!.msg.content.traceback as string[]).some((l) => l.includes("In[1], line 2")), "traceback names the cell line");
+  assert.ok(
+    (out[2]!.msg.content.traceback as string[]).some((l) => l.includes("In[1], line 2")),
+    "traceback names the cell line",
+  );
   assert.equal((await request("execute_request", { code: "a + 1" })).out[2]!.msg.content.data["text/plain"], "2");
 });
 
@@ -86,11 +97,17 @@ test("history answers tail, range and search", async () => {
   const { request } = harness();
   for (const code of ["let a1 = 1", "let b1 = 2", "a1 + b1", "let a1b = 3"]) await request("execute_request", { code });
   const tail = await request("history_request", { hist_access_type: "tail", n: 2, output: false, raw: true });
-  assert.deepEqual(tail.reply!.content.history, [[1, 3, "a1 + b1"], [1, 4, "let a1b = 3"]]);
+  assert.deepEqual(tail.reply!.content.history, [
+    [1, 3, "a1 + b1"],
+    [1, 4, "let a1b = 3"],
+  ]);
   const range = await request("history_request", { hist_access_type: "range", session: 0, start: 2, stop: 3, output: false, raw: true });
   assert.deepEqual(range.reply!.content.history, [[1, 2, "let b1 = 2"]]);
   const search = await request("history_request", { hist_access_type: "search", pattern: "let a*", output: false, raw: true });
-  assert.deepEqual(search.reply!.content.history.map((h: unknown[]) => h[1]), [1, 4]);
+  assert.deepEqual(
+    search.reply!.content.history.map((h: unknown[]) => h[1]),
+    [1, 4],
+  );
 });
 
 test("comms: unknown targets are closed, registered ones receive messages", async () => {
@@ -98,7 +115,12 @@ test("comms: unknown targets are closed, registered ones receive messages", asyn
   const unknown = await request("comm_open", { comm_id: "c1", target_name: "nope", data: {} });
   assert.deepEqual(unknown.types, ["iopub:status", "iopub:comm_close", "iopub:status"]);
   const seen: unknown[] = [];
-  handler.comms.registerTarget("echo", (comm) => comm.onMessage((data) => { seen.push(data); comm.send({ echo: data.x }); }));
+  handler.comms.registerTarget("echo", (comm) =>
+    comm.onMessage((data) => {
+      seen.push(data);
+      comm.send({ echo: data.x });
+    }),
+  );
   await request("comm_open", { comm_id: "c2", target_name: "echo", data: {} });
   const info = await request("comm_info_request", { target_name: "echo" });
   assert.deepEqual(info.reply!.content.comms, { c2: { target_name: "echo" } });

@@ -27,7 +27,9 @@ function median(xs: number[]): number {
 test("completes members of a class declared in an earlier cell", (t) => {
   const first = timed(() => lang.complete("Ma", 2));
   t.diagnostic(`first completion (loads lib and packages): ${first.ms.toFixed(0)} ms`);
-  lang.addCell("/** A point in the plane. */\nclass Point {\n  constructor(public x: number, public y: number) {}\n  norm(): number { return Math.hypot(this.x, this.y); }\n}");
+  lang.addCell(
+    "/** A point in the plane. */\nclass Point {\n  constructor(public x: number, public y: number) {}\n  norm(): number { return Math.hypot(this.x, this.y); }\n}",
+  );
   lang.addCell("const p = new Point(3, 4);");
   const all = completeAtEnd("p.");
   assert.deepEqual([...all.matches].sort(), ["norm", "x", "y"]);
@@ -73,16 +75,18 @@ test("after `let` is declared again with another type, completion shows the new 
 });
 
 test("inspect shows a documented function's signature and doc comment in both MIME types", () => {
-  lang.addCell([
-    "/**",
-    " * Adds two numbers.",
-    " * @param a the first number",
-    " * @param b the second number",
-    " */",
-    "function add(a: number, b: number): number {",
-    "  return a + b;",
-    "}",
-  ].join("\n"));
+  lang.addCell(
+    [
+      "/**",
+      " * Adds two numbers.",
+      " * @param a the first number",
+      " * @param b the second number",
+      " */",
+      "function add(a: number, b: number): number {",
+      "  return a + b;",
+      "}",
+    ].join("\n"),
+  );
   const bundle = lang.inspect("add(1, 2)", 2, 0);
   assert.ok(bundle, "found");
   assert.match(bundle["text/plain"]!, /^function add\(a: number, b: number\): number/);
@@ -118,16 +122,25 @@ test("diagnostics name cell lines, and REPL patterns are not errors", (t) => {
 test("imports in earlier cells give values and types to later cells, and can be declared again", () => {
   lang.addCell("import * as path from 'node:path';\nimport { readFileSync as rfs, type Stats } from 'node:fs';");
   assert.deepEqual(completeAtEnd("path.jo").matches, ["join"]);
-  assert.deepEqual(lang.diagnostics("const parsed: path.ParsedPath = path.parse('/a/b');\nlet st: Stats | undefined;\nrfs('x', 'utf8').length;"), []);
+  assert.deepEqual(
+    lang.diagnostics("const parsed: path.ParsedPath = path.parse('/a/b');\nlet st: Stats | undefined;\nrfs('x', 'utf8').length;"),
+    [],
+  );
   lang.addCell("const path = 42;");
   assert.deepEqual(lang.diagnostics("const n: number = path;"), []);
 });
 
 test("an earlier cell becomes a script: imports move to a UMD shim, export goes, declare global opens", () => {
-  const cell = toScript("import fs, { join as j } from 'node:path';\nimport 'node:fs';\nexport const a = 1;\ndeclare global { var g: number }", "__ns");
+  const cell = toScript(
+    "import fs, { join as j } from 'node:path';\nimport 'node:fs';\nexport const a = 1;\ndeclare global { var g: number }",
+    "__ns",
+  );
   assert.deepEqual(cell.names, ["fs", "j", "a", "g"]);
   assert.equal(cell.text, "import fs = __ns._0; import j = __ns._1;\n\n const a = 1;\ndeclare var g: number");
-  assert.equal(cell.shim, "import _0 from 'node:path';\nimport { join as _1 } from 'node:path';\nimport 'node:fs';\nexport { _0, _1 };\nexport as namespace __ns;");
+  assert.equal(
+    cell.shim,
+    "import _0 from 'node:path';\nimport { join as _1 } from 'node:path';\nimport 'node:fs';\nexport { _0, _1 };\nexport as namespace __ns;",
+  );
   assert.ok(cell.bareImport);
 });
 
@@ -138,7 +151,9 @@ test("offsets are UTF-16: an emoji before the cursor still completes", () => {
   assert.equal(start, code.length - 2);
   assert.equal(end, code.length);
   assert.equal(code.slice(start, end), "ma");
-  assert.deepEqual(lang.diagnostics('const s = "😀🎉";\nlet k: string = 1;'), ["line 2: Type 'number' is not assignable to type 'string'. (TS2322)"]);
+  assert.deepEqual(lang.diagnostics('const s = "😀🎉";\nlet k: string = 1;'), [
+    "line 2: Type 'number' is not assignable to type 'string'. (TS2322)",
+  ]);
 });
 
 test("steady state: completion and diagnostics of a small cell take tens of ms", (t) => {
@@ -149,7 +164,9 @@ test("steady state: completion and diagnostics of a small cell take tens of ms",
     checks.push(timed(() => lang.diagnostics(`const d${i} = p.norm() + ${i};`)).ms);
   }
   const tfMs = median(Array.from({ length: 9 }, (_, i) => timed(() => lang.complete(`tf.m${"a".repeat(i % 2)}`, 4)).ms));
-  t.diagnostic(`median completion ${median(completions).toFixed(1)} ms, tf. completion ${tfMs.toFixed(1)} ms, diagnostics ${median(checks).toFixed(1)} ms`);
+  t.diagnostic(
+    `median completion ${median(completions).toFixed(1)} ms, tf. completion ${tfMs.toFixed(1)} ms, diagnostics ${median(checks).toFixed(1)} ms`,
+  );
   // Generous bounds (shared CI machines); typical numbers are in the diagnostic line above.
   assert.ok(median(completions) < 250, `completion median ${median(completions)} ms`);
   assert.ok(median(checks) < 250, `diagnostics median ${median(checks)} ms`);
@@ -163,7 +180,9 @@ test("the worker client answers by id, survives a failing call, and rejects at o
     const first = await client.complete("config.", 7);
     t.diagnostic(`worker: first completion ${(performance.now() - spawned).toFixed(0)} ms after spawn`);
     const times = await client.whenReady();
-    t.diagnostic(`worker: TypeScript loaded in ${times.importMs.toFixed(0)} ms, warm-up ${times.warmMs.toFixed(0)} ms, ready ${times.wallMs.toFixed(0)} ms after spawn`);
+    t.diagnostic(
+      `worker: TypeScript loaded in ${times.importMs.toFixed(0)} ms, warm-up ${times.warmMs.toFixed(0)} ms, ready ${times.wallMs.toFixed(0)} ms after spawn`,
+    );
     assert.deepEqual(first.matches, ["depth", "width"]);
     const started = performance.now();
     const [completion, warnings, bundle] = await Promise.all([
@@ -177,7 +196,10 @@ test("the worker client answers by id, survives a failing call, and rejects at o
     assert.match(bundle!["text/plain"]!, /const config: Config/);
 
     // A call that throws inside the worker rejects alone; the next call is answered.
-    await assert.rejects((client as unknown as { call(m: string, a: unknown[]): Promise<unknown> }).call("nope", []), /unknown language method/);
+    await assert.rejects(
+      (client as unknown as { call(m: string, a: unknown[]): Promise<unknown> }).call("nope", []),
+      /unknown language method/,
+    );
     assert.deepEqual((await client.complete("config.w", 8)).matches, ["width"]);
 
     // A dead worker: calls reject at once.

@@ -38,7 +38,9 @@ test("let and const can be declared again in a later cell", async () => {
 
 test("top-level await keeps declarations as globals and returns the last expression", async () => {
   const run = session();
-  const { value, cell } = await run("const a = await Promise.resolve(20)\nlet { b, c: [d] } = { b: 1, c: [1] }\nfunction f() { return a + b + d }\nf()");
+  const { value, cell } = await run(
+    "const a = await Promise.resolve(20)\nlet { b, c: [d] } = { b: 1, c: [1] }\nfunction f() { return a + b + d }\nf()",
+  );
   assert.equal(cell.isAsync, true);
   assert.equal(value, 22);
   assert.equal((await run("f() + a")).value, 42);
@@ -53,7 +55,9 @@ test("a cell whose last statement is a declaration has no result", async () => {
 
 test("static imports become awaited loads of the module namespace", async () => {
   const run = session();
-  const { value } = await run("import * as path from 'node:path'\nimport { join as j } from 'node:path'\nimport def from 'node:path'\nj('a', 'b') + path.sep + typeof def.join");
+  const { value } = await run(
+    "import * as path from 'node:path'\nimport { join as j } from 'node:path'\nimport def from 'node:path'\nj('a', 'b') + path.sep + typeof def.join",
+  );
   assert.equal(value, "a/b/function");
 });
 
@@ -66,9 +70,15 @@ test("line numbers survive the rewrite", () => {
 });
 
 test("syntax errors name the cell line and column", () => {
-  assert.throws(() => compileCell("let a = 1\nlet b = )"), (e: unknown) => e instanceof CellSyntaxError && e.line === 2);
+  assert.throws(
+    () => compileCell("let a = 1\nlet b = )"),
+    (e: unknown) => e instanceof CellSyntaxError && e.line === 2,
+  );
   assert.throws(() => compileCell("let a: = 1"), CellSyntaxError);
-  assert.throws(() => parse("(("), (e: unknown) => e instanceof CellSyntaxError && e.line === 1);
+  assert.throws(
+    () => parse("(("),
+    (e: unknown) => e instanceof CellSyntaxError && e.line === 1,
+  );
 });
 
 test("pattern names cover nested, default and rest bindings", () => {

@@ -57,7 +57,14 @@ test("an empty key means empty signatures, and any signature is accepted", () =>
 test("malformed frames give errors that name the problem", () => {
   const frames = encode(message(), signer);
   const at = frames.findIndex((f) => f.toString() === DELIMITER);
-  assert.throws(() => decode(frames.filter((_, i) => i !== at), signer), /no <IDS\|MSG> delimiter/);
+  assert.throws(
+    () =>
+      decode(
+        frames.filter((_, i) => i !== at),
+        signer,
+      ),
+    /no <IDS\|MSG> delimiter/,
+  );
   assert.throws(() => decode(frames.slice(0, at + 4), signer), /expected 5 frames/);
   const open = new Signer("");
   const notJson = encode(message(), open);

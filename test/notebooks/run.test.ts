@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const MAIN = join(ROOT, "dist", "kernel", "main.js");
-const notebooks = readdirSync(join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+const notebooks = readdirSync(join(ROOT, "notebooks"))
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 
 test("the notebooks folder has the quickstart", () => {
   assert.ok(notebooks.includes("00-quickstart.ipynb"));
@@ -32,10 +34,23 @@ for (const name of notebooks) {
       }
       if (name === "00-quickstart.ipynb") {
         const files = readdirSync(out);
-        assert.ok(files.some((f) => f.endsWith(".svg")), "the chart was written as SVG");
-        assert.ok(files.some((f) => f.endsWith(".md")), "the table was written as Markdown");
+        assert.ok(
+          files.some((f) => f.endsWith(".svg")),
+          "the chart was written as SVG",
+        );
+        assert.ok(
+          files.some((f) => f.endsWith(".md")),
+          "the table was written as Markdown",
+        );
         const mimes = new Set(code.flatMap((c: { outputs: { data?: object }[] }) => c.outputs.flatMap((o) => Object.keys(o.data ?? {}))));
-        for (const mime of ["text/html", "text/markdown", "image/svg+xml", "image/png", "application/json", "application/vnd.vegalite.v5+json"]) {
+        for (const mime of [
+          "text/html",
+          "text/markdown",
+          "image/svg+xml",
+          "image/png",
+          "application/json",
+          "application/vnd.vegalite.v5+json",
+        ]) {
           assert.ok(mimes.has(mime), `the quickstart shows ${mime}`);
         }
       }
@@ -48,11 +63,16 @@ for (const name of notebooks) {
 test("a failing cell makes `stillroom run` exit non-zero naming the notebook and cell", () => {
   const dir = mkdtempSync(join(tmpdir(), "stillroom-nb-"));
   try {
-    const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [
-      { cell_type: "code", id: "a", metadata: {}, source: "1 + 1", outputs: [], execution_count: null },
-      { cell_type: "code", id: "b", metadata: {}, source: "throw new Error('broken on purpose')", outputs: [], execution_count: null },
-      { cell_type: "code", id: "c", metadata: {}, source: "'never'", outputs: [], execution_count: null },
-    ] };
+    const nb = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        { cell_type: "code", id: "a", metadata: {}, source: "1 + 1", outputs: [], execution_count: null },
+        { cell_type: "code", id: "b", metadata: {}, source: "throw new Error('broken on purpose')", outputs: [], execution_count: null },
+        { cell_type: "code", id: "c", metadata: {}, source: "'never'", outputs: [], execution_count: null },
+      ],
+    };
     const path = join(dir, "bad.ipynb");
     writeFileSync(path, JSON.stringify(nb));
     const run = spawnSync(process.execPath, [MAIN, "run", path, "--out", join(dir, "out")], { encoding: "utf8" });

@@ -17,27 +17,34 @@ export function batchMatMulKernel(stock: tf.KernelFunc): tf.KernelFunc {
     const { transposeA, transposeB } = args.attrs as unknown as Attrs;
     const backend = args.backend;
     if (a.dtype !== "float32" || b.dtype !== "float32") return stock(args);
-    const ra = a.shape.length, rb = b.shape.length;
-    const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
-    const Ba = tf.util.sizeFromShape(outerA), Bb = tf.util.sizeFromShape(outerB);
+    const ra = a.shape.length,
+      rb = b.shape.length;
+    const outerA = a.shape.slice(0, -2),
+      outerB = b.shape.slice(0, -2);
+    const Ba = tf.util.sizeFromShape(outerA),
+      Bb = tf.util.sizeFromShape(outerB);
     const outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
     const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
     const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
     const Kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
     const N = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-    tf.util.assert(K === Kb, () => `matMul: inner sizes ${K} and ${Kb} of [${a.shape}] and [${b.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) differ`);
+    tf.util.assert(
+      K === Kb,
+      () =>
+        `matMul: inner sizes ${K} and ${Kb} of [${a.shape}] and [${b.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) differ`,
+    );
     const outShape = [...outer, M, N];
     if (M * N * K === 0) return stock(args);
 
     const temps: tf.TensorInfo[] = [];
     const upright = (t: tf.TensorInfo, B: number, rows: number, cols: number, transposed: boolean) => {
-      if (!transposed) return view(t, [B, rows, cols]);                              // [B, rows, cols]
+      if (!transposed) return view(t, [B, rows, cols]); // [B, rows, cols]
       const u = run("Transpose", { x: view(t, [B, cols, rows]) }, backend, { perm: [0, 2, 1] }); // [B, rows, cols]
       temps.push(u);
       return u;
     };
-    const a3 = upright(a, Ba, M, K, transposeA);                                     // [Ba, M, K]
-    const b3 = upright(b, Bb, K, N, transposeB);                                     // [Bb, K, N]
+    const a3 = upright(a, Ba, M, K, transposeA); // [Ba, M, K]
+    const b3 = upright(b, Bb, K, N, transposeB); // [Bb, K, N]
     const plain = { transposeA: false, transposeB: false };
     try {
       if (Bb === 1) {
@@ -47,10 +54,10 @@ export function batchMatMulKernel(stock: tf.KernelFunc): tf.KernelFunc {
       }
       const B = tf.util.sizeFromShape(outer);
       const [ia, ib] = [batchIndex(outer, outerA), batchIndex(outer, outerB)];
-      const out = alloc(backend, [B, M, N], "float32");                              // [B, M, N]
+      const out = alloc(backend, [B, M, N], "float32"); // [B, M, N]
       for (let i = 0; i < B; i++) {
-        const ai = Ba === 1 ? a3 : matrix(backend, a3, ia(i), M, K);                 // [1, M, K]
-        const bi = matrix(backend, b3, ib(i), K, N);                                 // [1, K, N]
+        const ai = Ba === 1 ? a3 : matrix(backend, a3, ia(i), M, K); // [1, M, K]
+        const bi = matrix(backend, b3, ib(i), K, N); // [1, K, N]
         const yi = stock({ inputs: { a: view(ai, [1, M, K]), b: bi }, backend, attrs: plain }) as tf.TensorInfo; // [1, M, N]
         heap(backend, out).set(heap(backend, yi), i * M * N);
         free(backend, yi, bi);
@@ -68,7 +75,8 @@ function batchIndex(outer: number[], dims: number[]): (i: number) => number {
   const pad = [...Array<number>(outer.length - dims.length).fill(1), ...dims];
   if (tf.util.arraysEqual(pad, outer)) return (i) => i;
   return (i) => {
-    let j = 0, stride = 1;
+    let j = 0,
+      stride = 1;
     for (let d = outer.length - 1; d >= 0; d--) {
       const k = i % outer[d]!;
       i = Math.floor(i / outer[d]!);

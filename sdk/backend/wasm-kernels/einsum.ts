@@ -19,17 +19,27 @@ export const einsumKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     for (const term of steps[i]!) {
       const { permutationIndices: perm, expandDims } = bu.getEinsumPermutation(remaining, idDims[term]!);
       let x = tensors[term]!;
-      if (!bu.isIdentityPermutation(perm)) temps.push((x = run("Transpose", { x }, backend, { perm })));
+      if (!bu.isIdentityPermutation(perm)) {
+        x = run("Transpose", { x }, backend, { perm });
+        temps.push(x);
+      }
       const shape = x.shape.slice();
       for (const d of expandDims) shape.splice(d, 0, 1);
-      if (!tf.util.arraysEqual(x.shape, shape)) temps.push((x = run("Reshape", { x }, backend, { shape })));
+      if (!tf.util.arraysEqual(x.shape, shape)) {
+        x = run("Reshape", { x }, backend, { shape });
+        temps.push(x);
+      }
       if (out === null) out = x;
-      else temps.push((out = run("Multiply", { a: x, b: out }, backend)));
+      else {
+        out = run("Multiply", { a: x, b: out }, backend);
+        temps.push(out);
+      }
     }
     if (i < steps.length - 1) {
       if (path[i]! >= 0) {
         const axis = path[i]! - (allDims.length - remaining);
-        temps.push((out = run("Sum", { x: out! }, backend, { axis, keepDims: false })));
+        out = run("Sum", { x: out! }, backend, { axis, keepDims: false });
+        temps.push(out);
       }
       remaining--;
     }

@@ -2,7 +2,7 @@
 // backward pass (Engine.clone), ~240 times per training step of a 2-layer model; the stock wasm
 // kernel copies the data each time. Like the cpu backend's kernel and wasm's own Reshape, this one
 // shares the buffer and counts the reference (wasm kernels never write into their inputs).
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 
 interface RefCounting {
   incRef(dataId: object): void;

@@ -42,7 +42,10 @@ export function registerWasmKernels(): WasmKernels {
     set({ ...identity, kernelFunc: identityKernel(identity.kernelFunc) });
     result.replaced.push("Identity");
   }
-  const added: [string, tf.KernelFunc][] = [["UnsortedSegmentSum", unsortedSegmentSumKernel], ["Einsum", einsumKernel]];
+  const added: [string, tf.KernelFunc][] = [
+    ["UnsortedSegmentSum", unsortedSegmentSumKernel],
+    ["Einsum", einsumKernel],
+  ];
   for (const [kernelName, kernelFunc] of added) {
     if (tf.getKernel(kernelName, "wasm")) continue;
     set({ kernelName, backendName: "wasm", kernelFunc });
@@ -52,7 +55,8 @@ export function registerWasmKernels(): WasmKernels {
     set({ kernelName, backendName: "wasm", kernelFunc: cpuFallbackKernel(kernelName) });
     result.delegated.push(kernelName);
   }
-  return (done = result);
+  done = result;
+  return result;
 }
 
 /** Puts tfjs's own wasm BatchMatMul back (benchmarks: the "before" numbers). */

@@ -18,7 +18,7 @@ export const unsortedSegmentSumKernel: tf.KernelFunc = ({ inputs, backend, attrs
   const rows = tf.util.sizeFromShape(segmentIds.shape);
   const width = tf.util.sizeFromShape(inner);
   const dtype = x.dtype === "bool" ? "int32" : x.dtype;
-  const out = alloc(backend, [numSegments, ...inner], dtype);                     // [S, ...inner]
+  const out = alloc(backend, [numSegments, ...inner], dtype); // [S, ...inner]
   const y = heap(backend, out);
   y.fill(0);
   const xs = heap(backend, x);
@@ -26,7 +26,8 @@ export const unsortedSegmentSumKernel: tf.KernelFunc = ({ inputs, backend, attrs
   for (let i = 0; i < rows; i++) {
     const s = ids[i]!;
     if (s < 0 || s >= numSegments) continue;
-    const src = i * width, dst = s * width;
+    const src = i * width,
+      dst = s * width;
     for (let j = 0; j < width; j++) y[dst + j] += xs[src + j]!;
   }
   return out;

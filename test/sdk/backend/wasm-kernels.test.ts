@@ -16,7 +16,10 @@ before(async () => {
 });
 
 /** Runs f on cpu and on wasm with the same inputs (plain arrays), returns both results' data. */
-async function both(make: () => tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<{ wasm: Float32Array | Int32Array; cpu: Float32Array | Int32Array; shape: number[] }> {
+async function both(
+  make: () => tf.Tensor[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+): Promise<{ wasm: Float32Array | Int32Array; cpu: Float32Array | Int32Array; shape: number[] }> {
   const out: Record<string, { data: Float32Array | Int32Array; shape: number[] }> = {};
   for (const name of ["cpu", "wasm"]) {
     await tf.setBackend(name);
@@ -32,7 +35,8 @@ async function both(make: () => tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tenso
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
   assert.equal(a.length, b.length, what);
-  let scale = 1e-6, err = 0;
+  let scale = 1e-6,
+    err = 0;
   for (let i = 0; i < a.length; i++) {
     scale = Math.max(scale, Math.abs(b[i]!));
     err = Math.max(err, Math.abs(a[i]! - b[i]!));
@@ -52,21 +56,48 @@ test("the kernels are registered: BatchMatMul and Identity replaced, UnsortedSeg
 
 test("BatchMatMul matches cpu: every transpose, batch, broadcast and rank", async () => {
   const cases: [number[], number[]][] = [
-    [[5, 7], [7, 3]],               // 2D
-    [[1, 64, 32], [1, 32, 48]],     // batch 1 (the stock XNNPACK path)
-    [[4, 33, 17], [4, 17, 9]],      // a batch, odd sizes
-    [[3, 16, 8], [1, 8, 12]],       // b broadcast: folded into rows
-    [[1, 16, 8], [3, 8, 12]],       // a broadcast
-    [[2, 3, 10, 6], [2, 3, 6, 5]],  // rank 4
-    [[2, 3, 10, 6], [6, 5]],        // rank 4 x 2D
-    [[8, 256, 64], [8, 64, 256]],   // the benchmark's shape
+    [
+      [5, 7],
+      [7, 3],
+    ], // 2D
+    [
+      [1, 64, 32],
+      [1, 32, 48],
+    ], // batch 1 (the stock XNNPACK path)
+    [
+      [4, 33, 17],
+      [4, 17, 9],
+    ], // a batch, odd sizes
+    [
+      [3, 16, 8],
+      [1, 8, 12],
+    ], // b broadcast: folded into rows
+    [
+      [1, 16, 8],
+      [3, 8, 12],
+    ], // a broadcast
+    [
+      [2, 3, 10, 6],
+      [2, 3, 6, 5],
+    ], // rank 4
+    [
+      [2, 3, 10, 6],
+      [6, 5],
+    ], // rank 4 x 2D
+    [
+      [8, 256, 64],
+      [8, 64, 256],
+    ], // the benchmark's shape
   ];
   for (const [sa, sb] of cases) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         const shapeA = ta ? [...sa.slice(0, -2), sa.at(-1)!, sa.at(-2)!] : sa;
         const shapeB = tb ? [...sb.slice(0, -2), sb.at(-1)!, sb.at(-2)!] : sb;
-        const r = await both(() => [rnd(shapeA, 1)(), rnd(shapeB, 2)()], (a, b) => tf.matMul(a!, b!, ta, tb));
+        const r = await both(
+          () => [rnd(shapeA, 1)(), rnd(shapeB, 2)()],
+          (a, b) => tf.matMul(a!, b!, ta, tb),
+        );
         close(r.wasm, r.cpu, 1e-5, `[${sa}] x [${sb}] ta=${ta} tb=${tb}`);
       }
     }
@@ -77,16 +108,29 @@ test("BatchMatMul broadcasts batches as numpy does ([2,1] x [1,3] gives 6; tfjs'
   // want: every product a[i, 0] b[0, j] made by cpu from 2D slices
   const r = await both(
     () => [rnd([2, 1, 4, 6], 30)(), rnd([1, 3, 6, 5], 31)()],
-    (a, b) => tf.getBackend() === "wasm"
-      ? tf.matMul(a!, b!)
-      : tf.reshape(tf.stack([0, 1].flatMap((i) => [0, 1, 2].map((j) =>
-          tf.matMul(tf.reshape(tf.slice(a!, [i, 0, 0, 0], [1, 1, 4, 6]), [4, 6]), tf.reshape(tf.slice(b!, [0, j, 0, 0], [1, 1, 6, 5]), [6, 5]))))), [2, 3, 4, 5]),
+    (a, b) =>
+      tf.getBackend() === "wasm"
+        ? tf.matMul(a!, b!)
+        : tf.reshape(
+            tf.stack(
+              [0, 1].flatMap((i) =>
+                [0, 1, 2].map((j) =>
+                  tf.matMul(
+                    tf.reshape(tf.slice(a!, [i, 0, 0, 0], [1, 1, 4, 6]), [4, 6]),
+                    tf.reshape(tf.slice(b!, [0, j, 0, 0], [1, 1, 6, 5]), [6, 5]),
+                  ),
+                ),
+              ),
+            ),
+            [2, 3, 4, 5],
+          ),
   );
   close(r.wasm, r.cpu, 1e-5, "[2,1,4,6] x [1,3,6,5]");
 });
 
 test("BatchMatMul keeps the tensor count and frees its temporaries", () => {
-  const a = tf.randomNormal([4, 16, 8]), b = tf.randomNormal([4, 12, 8]);
+  const a = tf.randomNormal([4, 16, 8]),
+    b = tf.randomNormal([4, 12, 8]);
   const y0 = tf.matMul(a, b, false, true);
   y0.dispose();
   const tensors = tf.memory().numTensors;
@@ -110,7 +154,12 @@ test("Identity shares the buffer: the copy outlives its source, the memory goes 
   y.dispose();
   assert.equal(backend.refCount(y.dataId), 0, "freed with the last tensor");
   // what the engine does with it: saved tensors of a gradient, many steps, nothing left behind
-  const w = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+  const w = tf.variable(
+    tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]),
+  );
   const n0 = tf.memory().numTensors;
   for (let i = 0; i < 5; i++) {
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(tf.matMul(w, w))), [w]);
@@ -133,13 +182,38 @@ test("matMul's gradient on wasm matches cpu (transposed products throughout)", a
 
 test("UnsortedSegmentSum matches cpu: float32, int32, 2D ids, ids out of range dropped", async () => {
   const ids = [0, 2, 2, -1, 5, 1, 0, 9];
-  let r = await both(() => [rnd([8, 3, 2], 7)(), tf.tensor1d(ids, "int32")], (x, s) => tf.unsortedSegmentSum(x!, s! as tf.Tensor1D, 6));
+  let r = await both(
+    () => [rnd([8, 3, 2], 7)(), tf.tensor1d(ids, "int32")],
+    (x, s) => tf.unsortedSegmentSum(x!, s! as tf.Tensor1D, 6),
+  );
   close(r.wasm, r.cpu, 1e-6, "float32");
   assert.deepEqual(r.shape, [6, 3, 2]);
-  r = await both(() => [tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]], [4, 2], "int32"), tf.tensor1d([1, 1, 0, 3], "int32")], (x, s) => tf.unsortedSegmentSum(x!, s! as tf.Tensor1D, 4));
+  r = await both(
+    () => [
+      tf.tensor2d(
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+          [7, 8],
+        ],
+        [4, 2],
+        "int32",
+      ),
+      tf.tensor1d([1, 1, 0, 3], "int32"),
+    ],
+    (x, s) => tf.unsortedSegmentSum(x!, s! as tf.Tensor1D, 4),
+  );
   assert.deepEqual(Array.from(r.wasm), [5, 6, 4, 6, 0, 0, 7, 8]);
   assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu));
-  const s2 = tf.tensor2d([[0, 1], [1, 1]], [2, 2], "int32");
+  const s2 = tf.tensor2d(
+    [
+      [0, 1],
+      [1, 1],
+    ],
+    [2, 2],
+    "int32",
+  );
   const y = tf.engine().runKernel("UnsortedSegmentSum", { x: tf.ones([2, 2, 3]), segmentIds: s2 }, { numSegments: 2 }) as tf.Tensor;
   assert.deepEqual(y.shape, [2, 3]);
   assert.deepEqual(Array.from(y.dataSync()), [1, 1, 1, 3, 3, 3]);
@@ -148,7 +222,17 @@ test("UnsortedSegmentSum matches cpu: float32, int32, 2D ids, ids out of range d
 
 test("gather's stock gradient runs on wasm and matches cpu (repeated ids sum)", async () => {
   const r = await both(
-    () => [rnd([10, 4], 8)(), tf.tensor2d([[1, 3, 3], [0, 9, 1]], [2, 3], "int32")],
+    () => [
+      rnd([10, 4], 8)(),
+      tf.tensor2d(
+        [
+          [1, 3, 3],
+          [0, 9, 1],
+        ],
+        [2, 3],
+        "int32",
+      ),
+    ],
     (table, idx) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, idx!), tf.reshape(tf.range(1, 25), [2, 3, 4]))))(table!),
   );
   close(r.wasm, r.cpu, 1e-6, "d/dtable");
@@ -156,23 +240,46 @@ test("gather's stock gradient runs on wasm and matches cpu (repeated ids sum)", 
 
 test("Einsum matches cpu", async () => {
   const cases: [string, number[][]][] = [
-    ["ij,jk->ik", [[4, 5], [5, 3]]],
-    ["bij,bjk->bik", [[2, 4, 5], [2, 5, 3]]],
+    [
+      "ij,jk->ik",
+      [
+        [4, 5],
+        [5, 3],
+      ],
+    ],
+    [
+      "bij,bjk->bik",
+      [
+        [2, 4, 5],
+        [2, 5, 3],
+      ],
+    ],
     ["ij->ji", [[3, 4]]],
     ["ij->", [[3, 4]]],
     ["i,i->", [[6], [6]]],
     ["i,j->ij", [[3], [4]]],
-    ["bhqd,bhkd->bhqk", [[2, 2, 5, 4], [2, 2, 6, 4]]],
+    [
+      "bhqd,bhkd->bhqk",
+      [
+        [2, 2, 5, 4],
+        [2, 2, 6, 4],
+      ],
+    ],
   ];
   for (const [eq, shapes] of cases) {
-    const r = await both(() => shapes.map((s, i) => rnd(s, 10 + i)()), (...xs) => tf.einsum(eq, ...xs));
+    const r = await both(
+      () => shapes.map((s, i) => rnd(s, 10 + i)()),
+      (...xs) => tf.einsum(eq, ...xs),
+    );
     close(r.wasm, r.cpu, 1e-5, eq);
   }
-  const a = tf.ones([2, 3]), b = tf.ones([3, 2]);
+  const a = tf.ones([2, 3]),
+    b = tf.ones([3, 2]);
   const before = tf.engine().backend.numDataIds();
   tf.einsum("ij->ij", a).dispose();
   tf.einsum("ij,jk->ik", a, b).dispose();
-  const a3 = tf.reshape(a, [1, 2, 3]), b3 = tf.reshape(b, [1, 3, 2]);
+  const a3 = tf.reshape(a, [1, 2, 3]),
+    b3 = tf.reshape(b, [1, 3, 2]);
   tf.einsum("bij,bjk->bik", a3, b3).dispose();
   assert.equal(tf.engine().backend.numDataIds(), before);
   tf.dispose([a, b, a3, b3]);

@@ -10,9 +10,11 @@ import { info, use } from "../../../sdk/backend/index.js";
 test("use('wasm', { threads: 2 }) runs XNNPACK on two threads", async () => {
   const i = await use("wasm", { threads: 2 });
   assert.deepEqual([i.name, i.threads, i.device], ["wasm", 2, "cpu (wasm simd, threads)"]);
-  const a = tf.randomNormal([2, 96, 80], 0, 1, "float32", 1), b = tf.randomNormal([2, 64, 80], 0, 1, "float32", 2);
+  const a = tf.randomNormal([2, 96, 80], 0, 1, "float32", 1),
+    b = tf.randomNormal([2, 64, 80], 0, 1, "float32", 2);
   const y = tf.matMul(a, b, false, true).dataSync();
-  const a2 = tf.tensor(a.arraySync()), b2 = tf.tensor(b.arraySync());
+  const a2 = tf.tensor(a.arraySync()),
+    b2 = tf.tensor(b.arraySync());
   await tf.setBackend("cpu");
   const want = tf.matMul(tf.tensor(a2.arraySync()), tf.tensor(b2.arraySync()), false, true).dataSync();
   let err = 0;

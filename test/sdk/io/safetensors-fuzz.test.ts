@@ -17,11 +17,11 @@ test(`fuzz: ${CASES} mutated or truncated files parse consistently or fail namin
   const src = join(dir, "valid.safetensors");
   const tensors: Record<string, TensorInput> = {
     "model.embed.weight": { dtype: "F32", shape: [4, 3], data: Float32Array.from({ length: 12 }, (_, i) => i / 3) },
-    "h": { dtype: "F16", shape: [5], data: [1, 2, 3, 4, 5] },
-    "b": { dtype: "BF16", shape: [2, 2], data: [1, -1, 2, -2] },
-    "ids": { dtype: "I64", shape: [3], data: [1, 2, 3] },
-    "n": { dtype: "I32", shape: [], data: [9] },
-    "e": { dtype: "U8", shape: [0], data: [] },
+    h: { dtype: "F16", shape: [5], data: [1, 2, 3, 4, 5] },
+    b: { dtype: "BF16", shape: [2, 2], data: [1, -1, 2, -2] },
+    ids: { dtype: "I64", shape: [3], data: [1, 2, 3] },
+    n: { dtype: "I32", shape: [], data: [9] },
+    e: { dtype: "U8", shape: [0], data: [] },
   };
   await writeSafetensors(src, tensors, { format: "pt" });
   const valid = new Uint8Array(await readFile(src));
@@ -35,15 +35,20 @@ test(`fuzz: ${CASES} mutated or truncated files parse consistently or fail namin
     let bytes = valid.slice();
     const kind = int(5);
     let headerTouched = true;
-    if (kind === 0) bytes = bytes.slice(0, int(bytes.length)); // truncate anywhere
-    else if (kind === 1) { // flip bytes in the header
+    if (kind === 0)
+      bytes = bytes.slice(0, int(bytes.length)); // truncate anywhere
+    else if (kind === 1) {
+      // flip bytes in the header
       for (let k = 1 + int(3); k > 0; k--) bytes[8 + int(headerEnd - 8)] = int(256);
-    } else if (kind === 2) { // flip bytes anywhere
+    } else if (kind === 2) {
+      // flip bytes anywhere
       for (let k = 1 + int(4); k > 0; k--) bytes[int(bytes.length)] = int(256);
-    } else if (kind === 3) { // bytes only in the data section: same header
+    } else if (kind === 3) {
+      // bytes only in the data section: same header
       for (let k = 1 + int(4); k > 0; k--) bytes[headerEnd + int(bytes.length - headerEnd)] = int(256);
       headerTouched = false;
-    } else { // mangle the length prefix or a digit in the header
+    } else {
+      // mangle the length prefix or a digit in the header
       if (rng() < 0.5) bytes[int(8)] = int(256);
       else {
         const digits = [...bytes.subarray(8, headerEnd).keys()].filter((j) => bytes[8 + j] >= 48 && bytes[8 + j] <= 57);
@@ -51,7 +56,7 @@ test(`fuzz: ${CASES} mutated or truncated files parse consistently or fail namin
       }
     }
     await writeFile(path, bytes);
-    let parsed;
+    let parsed: Awaited<ReturnType<typeof readSafetensors>>;
     try {
       parsed = await readSafetensors(path);
     } catch (e) {

@@ -19,15 +19,19 @@ export function rawFile(header: unknown, data: Uint8Array | number = 0, headerTe
 test("write then read: every dtype, scalars, empty tensors, metadata", async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, "a.safetensors");
-  await writeSafetensors(path, {
-    w: { dtype: "F32", shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
-    h: { dtype: "F16", shape: [2], data: [0.5, -1] },
-    b: { dtype: "BF16", shape: [1, 2], data: [2, 3] },
-    ids: { dtype: "I64", shape: [3], data: BigInt64Array.from([1n, 2n, 3n]) },
-    i: { dtype: "I32", shape: [], data: [7] },
-    empty: { dtype: "F32", shape: [0, 4], data: [] },
-    u: { dtype: "U8", shape: [3], data: [1, 2, 255] },
-  }, { format: "pt" });
+  await writeSafetensors(
+    path,
+    {
+      w: { dtype: "F32", shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+      h: { dtype: "F16", shape: [2], data: [0.5, -1] },
+      b: { dtype: "BF16", shape: [1, 2], data: [2, 3] },
+      ids: { dtype: "I64", shape: [3], data: BigInt64Array.from([1n, 2n, 3n]) },
+      i: { dtype: "I32", shape: [], data: [7] },
+      empty: { dtype: "F32", shape: [0, 4], data: [] },
+      u: { dtype: "U8", shape: [3], data: [1, 2, 255] },
+    },
+    { format: "pt" },
+  );
   const header = await readSafetensorsHeader(path);
   assert.equal(header.dataStart % 8, 0, "data section is 8-byte aligned");
   const { tensors, metadata } = await readSafetensors(path);
@@ -74,13 +78,33 @@ const entry = (dtype: string, shape: number[], begin: number, end: number) => ({
 
 const BAD: [string, () => Uint8Array, RegExp][] = [
   ["truncated before the length", () => new Uint8Array(5), /truncated: 5 bytes/],
-  ["header length past the end", () => { const f = rawFile({ a: entry("F32", [1], 0, 4) }, 4); new DataView(f.buffer).setBigUint64(0, 1000n, true); return f; }, /header length 1000 runs past the end/],
+  [
+    "header length past the end",
+    () => {
+      const f = rawFile({ a: entry("F32", [1], 0, 4) }, 4);
+      new DataView(f.buffer).setBigUint64(0, 1000n, true);
+      return f;
+    },
+    /header length 1000 runs past the end/,
+  ],
   ["header not JSON", () => rawFile(null, 0, "{not json"), /not valid UTF-8 JSON/],
   ["header not an object", () => rawFile([1, 2]), /not a JSON object/],
-  ["offsets outside the data section", () => rawFile({ a: entry("F32", [2], 0, 8) }, 4), /tensor "a" at offset \d+: .*outside the data section/],
-  ["overlapping tensors", () => rawFile({ a: entry("F32", [2], 0, 8), b: entry("F32", [1], 4, 8) }, 8), /tensor "b" at offset \d+: overlaps tensor "a"/],
+  [
+    "offsets outside the data section",
+    () => rawFile({ a: entry("F32", [2], 0, 8) }, 4),
+    /tensor "a" at offset \d+: .*outside the data section/,
+  ],
+  [
+    "overlapping tensors",
+    () => rawFile({ a: entry("F32", [2], 0, 8), b: entry("F32", [1], 4, 8) }, 8),
+    /tensor "b" at offset \d+: overlaps tensor "a"/,
+  ],
   ["unknown dtype", () => rawFile({ a: entry("F8_E4M3", [1], 0, 1) }, 1), /tensor "a": unknown dtype "F8_E4M3"/],
-  ["shape/byte-count mismatch", () => rawFile({ a: entry("F32", [3], 0, 8) }, 8), /tensor "a" at offset \d+: shape \[3\] of F32 needs 12 bytes/],
+  [
+    "shape/byte-count mismatch",
+    () => rawFile({ a: entry("F32", [3], 0, 8) }, 8),
+    /tensor "a" at offset \d+: shape \[3\] of F32 needs 12 bytes/,
+  ],
   ["a hole in the data", () => rawFile({ a: entry("F32", [1], 4, 8) }, 8), /tensor "a" at offset \d+: 4 unindexed bytes/],
   ["trailing bytes", () => rawFile({ a: entry("F32", [1], 0, 4) }, 8), /4 trailing bytes/],
   ["begin after end", () => rawFile({ a: entry("F32", [0], 4, 0) }, 4), /begin after end/],
@@ -95,7 +119,7 @@ for (const [name, make, pattern] of BAD) {
     await writeFile(path, make());
     await assert.rejects(readSafetensors(path), (e: Error) => {
       assert.ok(e instanceof SafetensorsError, `${e}`);
-      assert.ok(e.message.startsWith(path + ": "), e.message);
+      assert.ok(e.message.startsWith(`${path}: `), e.message);
       assert.match(e.message, pattern);
       return true;
     });
@@ -105,11 +129,17 @@ for (const [name, make, pattern] of BAD) {
 test("writeSafetensors refuses inconsistent input and leaves no file behind", async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, "c.safetensors");
-  await assert.rejects(writeSafetensors(path, { a: { dtype: "F32", shape: [3], data: [1, 2] } }), /tensor "a": shape \[3\] needs 3 values, data has 2/);
+  await assert.rejects(
+    writeSafetensors(path, { a: { dtype: "F32", shape: [3], data: [1, 2] } }),
+    /tensor "a": shape \[3\] needs 3 values, data has 2/,
+  );
   assert.deepEqual(await readdir(dir), []);
   await writeSafetensors(path, { a: { dtype: "F32", shape: [1], data: [1] } });
   const before = await readFile(path);
-  await assert.rejects(writeSafetensors(path, { a: { dtype: "I64", shape: [1], data: [0.5] } }), /c\.safetensors: tensor "a": cannot encode as I64/);
+  await assert.rejects(
+    writeSafetensors(path, { a: { dtype: "I64", shape: [1], data: [0.5] } }),
+    /c\.safetensors: tensor "a": cannot encode as I64/,
+  );
   assert.deepEqual(await readFile(path), before, "a failed write leaves the old file intact");
   assert.deepEqual(await readdir(dir), ["c.safetensors"]);
 });

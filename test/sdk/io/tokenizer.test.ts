@@ -16,7 +16,10 @@ test("tokenizer.json: encode / decode round trip, special tokens", async () => {
 
 test("chat template renders like transformers' apply_chat_template", async () => {
   const tok = await Tokenizer.load(fixtureDir("qwen2"));
-  const messages = [{ role: "system", content: "be brief" }, { role: "user", content: "hi there" }];
+  const messages = [
+    { role: "system", content: "be brief" },
+    { role: "user", content: "hi there" },
+  ];
   assert.equal(tok.applyChatTemplate(messages), "<|im_start|>system\nbe brief<|im_end|>\n<|im_start|>user\nhi there<|im_end|>\n");
   const withPrompt = tok.applyChatTemplate(messages, { addGenerationPrompt: true });
   assert.ok(withPrompt.endsWith("<|im_start|>assistant\n"));

@@ -8,7 +8,7 @@ import { tempDir } from "../models/helpers.js";
 
 const tensors = (): Record<string, TensorInput> => ({
   "a.weight": { dtype: "F32", shape: [4, 4], data: Float32Array.from({ length: 16 }, (_, i) => i) }, // 64 B
-  "b.weight": { dtype: "F32", shape: [8], data: Float32Array.from({ length: 8 }, (_, i) => -i) },     // 32 B
+  "b.weight": { dtype: "F32", shape: [8], data: Float32Array.from({ length: 8 }, (_, i) => -i) }, // 32 B
   "c.weight": { dtype: "F16", shape: [16], data: Float32Array.from({ length: 16 }, (_, i) => i / 2) }, // 32 B
 });
 

@@ -36,17 +36,26 @@ const BAD: [Partial<ModelConfigInput> & Record<string, unknown>, RegExp][] = [
   [{ eosTokenId: 64 }, /ModelConfig\.eosTokenId = 64: expected null or an integer in \[0, 63\]/],
   [{ eosTokenId: [1, 99] }, /ModelConfig\.eosTokenId\[1\] = 99/],
   [{ ropeScaling: { type: "yarn" } as never }, /ModelConfig\.ropeScaling\.type = "yarn": expected 'llama3'/],
-  [{ ropeScaling: { type: "llama3", factor: 8, lowFreqFactor: 4, highFreqFactor: 1, originalMaxPositionEmbeddings: 8192 } }, /ModelConfig\.ropeScaling\.highFreqFactor = 1: expected a number > lowFreqFactor \(4\)/],
-  [{ ropeScaling: { type: "llama3", factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 0 } }, /ModelConfig\.ropeScaling\.originalMaxPositionEmbeddings = 0: expected an integer >= 1/],
+  [
+    { ropeScaling: { type: "llama3", factor: 8, lowFreqFactor: 4, highFreqFactor: 1, originalMaxPositionEmbeddings: 8192 } },
+    /ModelConfig\.ropeScaling\.highFreqFactor = 1: expected a number > lowFreqFactor \(4\)/,
+  ],
+  [
+    { ropeScaling: { type: "llama3", factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 0 } },
+    /ModelConfig\.ropeScaling\.originalMaxPositionEmbeddings = 0: expected an integer >= 1/,
+  ],
 ];
 
 for (const [patch, pattern] of BAD) {
   test(`rejects ${JSON.stringify(patch)} naming field, value and range`, () => {
-    assert.throws(() => config({ ...base, ...patch } as ModelConfigInput), (e: Error) => {
-      assert.ok(e instanceof ConfigError);
-      assert.match(e.message, pattern);
-      return true;
-    });
+    assert.throws(
+      () => config({ ...base, ...patch } as ModelConfigInput),
+      (e: Error) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, pattern);
+        return true;
+      },
+    );
   });
 }
 

@@ -17,7 +17,13 @@ test("create is deterministic in the seed and follows the HF init", () => {
   }
   const q = "model.layers.0.self_attn.q_proj.weight";
   assert.notDeepEqual(a.parameters().get(q)!.dataSync(), c.parameters().get(q)!.dataSync());
-  assert.ok(a.parameters().get("model.norm.weight")!.dataSync().every((x) => x === 1));
+  assert.ok(
+    a
+      .parameters()
+      .get("model.norm.weight")!
+      .dataSync()
+      .every((x) => x === 1),
+  );
   const w = Array.from(a.parameters().get(q)!.dataSync());
   const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
   assert.ok(Math.abs(std - 0.02) < 0.006, `init std ${std}`);
@@ -27,7 +33,10 @@ test("create is deterministic in the seed and follows the HF init", () => {
 test("parameter names and shapes are the checkpoint layout; tied heads are listed once", () => {
   const untied = create(tiny);
   const cfg = config(tiny);
-  assert.deepEqual([...untied.parameters().keys()], weightSpecs(cfg).map((s) => s.name));
+  assert.deepEqual(
+    [...untied.parameters().keys()],
+    weightSpecs(cfg).map((s) => s.name),
+  );
   assert.deepEqual(untied.parameters().get("model.layers.1.self_attn.k_proj.weight")!.shape, [8, 16]);
   assert.deepEqual(untied.parameters().get("lm_head.weight")!.shape, [50, 16]);
   const tied = create({ ...tiny, tieEmbeddings: true });
@@ -46,7 +55,10 @@ test("parameter names and shapes are the checkpoint layout; tied heads are liste
 test("logits leave no tensors behind besides the result, and check their input", () => {
   const m = create(tiny, { seed: 1 });
   const before = tf.memory().numTensors;
-  const out = m.logits([[1, 2, 3], [4, 5, 6]]);
+  const out = m.logits([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.deepEqual(out.shape, [2, 3, 50]);
   assert.equal(tf.memory().numTensors, before + 1);
   out.dispose();

@@ -37,7 +37,11 @@ for (const family of FAMILIES) {
 
 test("batched prompts of different lengths (left-padded) generate what each prompt gives alone", async () => {
   const model = await load(fixtureDir("llama"));
-  const prompts = [[3, 9, 27, 14, 8, 1], [50, 2], [7, 7, 7]];
+  const prompts = [
+    [3, 9, 27, 14, 8, 1],
+    [50, 2],
+    [7, 7, 7],
+  ];
   const batched = await model.generate(prompts, { maxNewTokens: 6, eosTokenId: null });
   for (let b = 0; b < prompts.length; b++) {
     assert.deepEqual(batched[b], await model.generate(prompts[b], { maxNewTokens: 6, eosTokenId: null }), `row ${b}`);
@@ -52,7 +56,10 @@ test("sampling: the seed decides; topK 1 is greedy; rows stop at eos", async () 
   const a = await model.generate(prompt, { ...opts, seed: 1 });
   assert.deepEqual(await model.generate(prompt, { ...opts, seed: 1 }), a);
   const others = await Promise.all([2, 3, 4, 5].map((seed) => model.generate(prompt, { ...opts, seed })));
-  assert.ok(others.some((o) => o.join() !== a.join()), "different seeds give different samples");
+  assert.ok(
+    others.some((o) => o.join() !== a.join()),
+    "different seeds give different samples",
+  );
   const greedy = await model.generate(prompt, { maxNewTokens: 10, eosTokenId: null });
   assert.deepEqual(await model.generate(prompt, { maxNewTokens: 10, temperature: 1, topK: 1, eosTokenId: null, seed: 9 }), greedy);
   const eos = greedy[2];
@@ -60,7 +67,10 @@ test("sampling: the seed decides; topK 1 is greedy; rows stop at eos", async () 
   assert.deepEqual(stopped, greedy.slice(0, greedy.indexOf(eos) + 1), "stops after the first eos, which it keeps");
   const steps: number[][] = [];
   await model.generate(prompt, { maxNewTokens: 3, eosTokenId: null, onToken: (t) => steps.push(t) });
-  assert.deepEqual(steps.map((s) => s[0]), greedy.slice(0, 3));
+  assert.deepEqual(
+    steps.map((s) => s[0]),
+    greedy.slice(0, 3),
+  );
   model.dispose();
 });
 

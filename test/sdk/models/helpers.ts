@@ -82,10 +82,10 @@ export async function readReference(family: string): Promise<Reference> {
 export function crossEntropy(logits: tf.Tensor3D, targets: number[][]): tf.Scalar {
   return tf.tidy(() => {
     const [B, T, V] = logits.shape;
-    const flat = tf.reshape(logits, [B * T, V]);                               // [B*T, V]
-    const logp = tf.logSoftmax(flat);                                          // [B*T, V]
-    const onehot = tf.oneHot(tf.tensor1d(targets.flat(), "int32"), V);         // [B*T, V]
-    return tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), -1))) as tf.Scalar;     // []
+    const flat = tf.reshape(logits, [B * T, V]); // [B*T, V]
+    const logp = tf.logSoftmax(flat); // [B*T, V]
+    const onehot = tf.oneHot(tf.tensor1d(targets.flat(), "int32"), V); // [B*T, V]
+    return tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), -1))) as tf.Scalar; // []
   });
 }
 

@@ -10,39 +10,65 @@ import { fixtureDir, maxAbsDiff, useCpu } from "./helpers.js";
 
 before(useCpu);
 
-const IDS = [[1, 5, 9, 13, 2], [7, 3, 3, 60, 11]];
+const IDS = [
+  [1, 5, 9, 13, 2],
+  [7, 3, 3, 60, 11],
+];
 
 /** A minimal LoRA wrapper in the PEFT layout: base_layer + lora_A [r, in] + lora_B [out, r]. */
 class LoraLinear implements LinearModule {
   readonly A: tf.Variable<tf.Rank.R2>;
   readonly B: tf.Variable<tf.Rank.R2>;
-  constructor(readonly base_layer: LinearModule, r: number, bInit: number) {
+  constructor(
+    readonly base_layer: LinearModule,
+    r: number,
+    bInit: number,
+  ) {
     this.A = tf.variable(tf.randomNormal([r, base_layer.inFeatures], 0, 0.5, "float32", 1));
     this.B = tf.variable(tf.fill([base_layer.outFeatures, r], bInit));
   }
-  get inFeatures() { return this.base_layer.inFeatures; }
-  get outFeatures() { return this.base_layer.outFeatures; }
+  get inFeatures() {
+    return this.base_layer.inFeatures;
+  }
+  get outFeatures() {
+    return this.base_layer.outFeatures;
+  }
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
-      const x2 = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;                      // [N, in]
-      const delta = tf.matMul(tf.matMul(x2, this.A, false, true), this.B, false, true);   // [N, out]
+      const x2 = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D; // [N, in]
+      const delta = tf.matMul(tf.matMul(x2, this.A, false, true), this.B, false, true); // [N, out]
       return tf.add(this.base_layer.forward(x), tf.reshape(delta, [...lead, this.outFeatures])); // [..., out]
     });
   }
-  *namedChildren(): Iterable<[string, Module]> { yield ["base_layer", this.base_layer]; }
-  *namedParameters(): Iterable<[string, tf.Variable]> { yield ["lora_A.weight", this.A]; yield ["lora_B.weight", this.B]; }
+  *namedChildren(): Iterable<[string, Module]> {
+    yield ["base_layer", this.base_layer];
+  }
+  *namedParameters(): Iterable<[string, tf.Variable]> {
+    yield ["lora_A.weight", this.A];
+    yield ["lora_B.weight", this.B];
+  }
 }
 
 test("parameters() uses Hugging Face names and [out, in] layout", async () => {
   const m = await load(fixtureDir("qwen2"));
   const p = m.parameters();
-  for (const name of ["model.embed_tokens.weight", "lm_head.weight", "model.norm.weight", "model.layers.1.self_attn.q_proj.weight", "model.layers.0.self_attn.q_proj.bias", "model.layers.1.mlp.down_proj.weight"]) {
+  for (const name of [
+    "model.embed_tokens.weight",
+    "lm_head.weight",
+    "model.norm.weight",
+    "model.layers.1.self_attn.q_proj.weight",
+    "model.layers.0.self_attn.q_proj.bias",
+    "model.layers.1.mlp.down_proj.weight",
+  ]) {
     assert.ok(p.has(name), name);
   }
   assert.deepEqual(p.get("model.layers.0.self_attn.k_proj.weight")!.shape, [16, 32]);
   assert.deepEqual(p.get("model.layers.0.mlp.down_proj.weight")!.shape, [32, 48]);
-  assert.equal(m.numParams(), [...p.values()].reduce((a, v) => a + v.size, 0));
+  assert.equal(
+    m.numParams(),
+    [...p.values()].reduce((a, v) => a + v.size, 0),
+  );
   m.dispose();
 });
 
@@ -61,7 +87,10 @@ test("module(name) finds submodules; bad names list what exists", async () => {
 test("hooks see inputs and outputs with the right shapes; removers stop them", async () => {
   const m = await load(fixtureDir("llama"));
   const seen: Record<string, number[][]> = {};
-  const log = (k: string) => (t: tf.Tensor) => { (seen[k] ??= []).push(t.shape); };
+  const log = (k: string) => (t: tf.Tensor) => {
+    seen[k] ??= [];
+    seen[k].push(t.shape);
+  };
   const r1 = m.hook("model.layers.0.self_attn.q_proj", { input: log("q_in"), output: log("q_out") });
   const r2 = m.hook("model.layers.0.self_attn.k_proj", { output: log("k_out") });
   const r3 = m.hook("model.layers.1.self_attn", { input: log("attn_in"), output: log("attn_out") });
@@ -71,14 +100,24 @@ test("hooks see inputs and outputs with the right shapes; removers stop them", a
   out.dispose();
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(seen, {
-    q_in: [[2, 5, 32]], q_out: [[2, 5, 32]], k_out: [[2, 5, 16]],
-    attn_in: [[2, 5, 32]], attn_out: [[2, 5, 32]], down_in: [[2, 5, 48]],
+    q_in: [[2, 5, 32]],
+    q_out: [[2, 5, 32]],
+    k_out: [[2, 5, 16]],
+    attn_in: [[2, 5, 32]],
+    attn_out: [[2, 5, 32]],
+    down_in: [[2, 5, 48]],
   });
   // during generation every step runs the hooks: prompt [1, 5] then [1, 1] per step
-  r2(); r3(); r4();
+  r2();
+  r3();
+  r4();
   seen.q_in = [];
   await m.generate([1, 2, 3, 4, 5], { maxNewTokens: 3, eosTokenId: null });
-  assert.deepEqual(seen.q_in, [[1, 5, 32], [1, 1, 32], [1, 1, 32]]);
+  assert.deepEqual(seen.q_in, [
+    [1, 5, 32],
+    [1, 1, 32],
+    [1, 1, 32],
+  ]);
   r1();
   seen.q_in = [];
   m.logits(IDS).dispose();
@@ -90,7 +129,11 @@ test("hooks see inputs and outputs with the right shapes; removers stop them", a
 test("a hook can capture activations by reading them synchronously", async () => {
   const m = await load(fixtureDir("qwen2"));
   let captured: Float32Array | null = null;
-  const remove = m.hook("model.layers.0.self_attn.v_proj", { input: (x) => { captured = x.dataSync() as Float32Array; } });
+  const remove = m.hook("model.layers.0.self_attn.v_proj", {
+    input: (x) => {
+      captured = x.dataSync() as Float32Array;
+    },
+  });
   m.logits(IDS).dispose();
   remove();
   assert.equal(captured!.length, 2 * 5 * 32);
@@ -119,8 +162,10 @@ test("replaceModule: a LoRA-wrapped linear changes outputs only when B != 0, and
   const back = m.logits(IDS);
   assert.equal(maxAbsDiff(back.dataSync(), m.logits(IDS).dataSync()), 0);
   back.dispose();
-  assert.throws(() => m.replaceModule(name, new Linear(tf.variable(tf.zeros([32, 16])) as tf.Variable<tf.Rank.R2>)),
-    /inFeatures 16 does not match the module it replaces \(32\)/);
+  assert.throws(
+    () => m.replaceModule(name, new Linear(tf.variable(tf.zeros([32, 16])) as tf.Variable<tf.Rank.R2>)),
+    /inFeatures 16 does not match the module it replaces \(32\)/,
+  );
   assert.throws(() => m.replaceModule(name, {} as Module), /has no forward\(\) method/);
   m.dispose();
 });
@@ -137,7 +182,9 @@ test("replaceModule: any object with the attention interface can stand in for se
       calls.push(ctx);
       return tf.tidy(() => tf.neg(original.forward(x, ctx)) as tf.Tensor3D);
     },
-    *namedChildren() { yield ["inner", original] as [string, Module]; },
+    *namedChildren() {
+      yield ["inner", original] as [string, Module];
+    },
   };
   let hooked = 0;
   m.hook(name, { output: () => hooked++ });
@@ -181,15 +228,26 @@ test("an attention block runs outside the model with attentionContext (layer-wis
   let xIn: tf.Tensor3D | null = null;
   let yOut: tf.Tensor3D | null = null;
   const remove = m.hook(name, {
-    input: (x) => { xIn = tf.keep(x.clone()) as tf.Tensor3D; },
-    output: (y) => { yOut = tf.keep(y.clone()) as tf.Tensor3D; },
+    input: (x) => {
+      xIn = tf.keep(x.clone()) as tf.Tensor3D;
+    },
+    output: (y) => {
+      yOut = tf.keep(y.clone()) as tf.Tensor3D;
+    },
   });
   m.logits(IDS).dispose();
   remove();
   const attn = m.module(name) as AttentionModule;
   const before = tf.memory().numTensors;
   const y = tf.tidy(() => {
-    const positions = tf.tensor2d([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]], [2, 5], "int32");
+    const positions = tf.tensor2d(
+      [
+        [0, 1, 2, 3, 4],
+        [0, 1, 2, 3, 4],
+      ],
+      [2, 5],
+      "int32",
+    );
     return attn.forward(xIn!, attentionContext(m.model.invFreq, positions));
   });
   assert.equal(maxAbsDiff(y.dataSync(), yOut!.dataSync()), 0);

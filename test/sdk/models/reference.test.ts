@@ -33,11 +33,12 @@ for (const family of FAMILIES) {
     const got = masked.dataSync();
     masked.dispose();
     let err = 0;
-    for (let b = 0; b < B; b++) for (let i = 0; i < T; i++) {
-      if (!ref.attentionMask[b][i]) continue;
-      const o = (b * T + i) * V;
-      err = Math.max(err, maxAbsDiff(got.subarray(o, o + V), ref.logitsMasked.subarray(o, o + V)));
-    }
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < T; i++) {
+        if (!ref.attentionMask[b][i]) continue;
+        const o = (b * T + i) * V;
+        err = Math.max(err, maxAbsDiff(got.subarray(o, o + V), ref.logitsMasked.subarray(o, o + V)));
+      }
     const pos = model.logits(ref.ids, { positionIds: ref.positionIds });
     const errPos = maxAbsDiff(pos.dataSync(), ref.logitsPos);
     pos.dispose();

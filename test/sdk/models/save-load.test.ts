@@ -9,7 +9,10 @@ import { FAMILIES, fixtureDir, tempDir, useCpu } from "./helpers.js";
 
 before(useCpu);
 
-const IDS = [[3, 1, 4, 1, 5, 9], [2, 6, 5, 3, 5, 8]];
+const IDS = [
+  [3, 1, 4, 1, 5, 9],
+  [2, 6, 5, 3, 5, 8],
+];
 
 function sameWeights(a: Map<string, tf.Variable>, b: Map<string, tf.Variable>): void {
   assert.deepEqual([...a.keys()], [...b.keys()]);
@@ -25,7 +28,10 @@ for (const family of FAMILIES) {
     const m = await load(fixtureDir(family));
     await m.save(dir);
     const files = (await readdir(dir)).sort();
-    assert.ok(files.includes("config.json") && files.includes("model.safetensors") && files.includes("generation_config.json"), files.join());
+    assert.ok(
+      files.includes("config.json") && files.includes("model.safetensors") && files.includes("generation_config.json"),
+      files.join(),
+    );
     assert.ok(!files.some((f) => f.endsWith(".tmp")), "no temp files left");
     assert.equal(files.includes("tokenizer.json"), family === "qwen2");
     const back = await load(dir);
@@ -35,8 +41,21 @@ for (const family of FAMILIES) {
     assert.deepEqual(b.dataSync(), a.dataSync());
     const hf = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
     const orig = JSON.parse(await readFile(join(fixtureDir(family), "config.json"), "utf8"));
-    for (const k of ["architectures", "model_type", "hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads",
-      "num_hidden_layers", "vocab_size", "max_position_embeddings", "rope_theta", "rms_norm_eps", "tie_word_embeddings", "rope_scaling"]) {
+    for (const k of [
+      "architectures",
+      "model_type",
+      "hidden_size",
+      "intermediate_size",
+      "num_attention_heads",
+      "num_key_value_heads",
+      "num_hidden_layers",
+      "vocab_size",
+      "max_position_embeddings",
+      "rope_theta",
+      "rms_norm_eps",
+      "tie_word_embeddings",
+      "rope_scaling",
+    ]) {
       assert.deepEqual(hf[k], orig[k], k);
     }
     assert.equal(hf.torch_dtype, "float32");
@@ -61,7 +80,10 @@ test("sharded save (maxShardBytes) writes an index and loads back identically", 
   const back = await load(dir);
   sameWeights(m.parameters(), back.parameters());
   await m.save(dir); // back to a single file: the shards go away
-  assert.deepEqual((await readdir(dir)).filter((f) => f.includes("-of-")), []);
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.includes("-of-")),
+    [],
+  );
   m.dispose();
   back.dispose();
 });
@@ -89,11 +111,22 @@ test("save as F16 / BF16: torch_dtype set, weights rounded, F16 of F16 weights i
 
 test("created models round trip too (tied llama with llama3 rope scaling)", async (t) => {
   const dir = await tempDir(t);
-  const m = create({
-    family: "llama", vocabSize: 40, dModel: 16, nLayers: 2, nHeads: 4, nKvHeads: 1, dFf: 24, tieEmbeddings: true,
-    ropeScaling: { type: "llama3", factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 32 },
-    bosTokenId: 1, eosTokenId: [2, 3],
-  }, { seed: 11 });
+  const m = create(
+    {
+      family: "llama",
+      vocabSize: 40,
+      dModel: 16,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 1,
+      dFf: 24,
+      tieEmbeddings: true,
+      ropeScaling: { type: "llama3", factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 32 },
+      bosTokenId: 1,
+      eosTokenId: [2, 3],
+    },
+    { seed: 11 },
+  );
   await m.save(dir);
   const { tensors } = await readSafetensors(join(dir, "model.safetensors"));
   assert.ok(!("lm_head.weight" in tensors), "a tied head is not stored");
@@ -114,7 +147,10 @@ test("the tokenizer and chat template survive save/load", async (t) => {
   await m.save(dir);
   const back = await load(dir);
   const msgs = [{ role: "user", content: "the world" }];
-  assert.equal(back.tokenizer!.applyChatTemplate(msgs, { addGenerationPrompt: true }), m.tokenizer!.applyChatTemplate(msgs, { addGenerationPrompt: true }));
+  assert.equal(
+    back.tokenizer!.applyChatTemplate(msgs, { addGenerationPrompt: true }),
+    m.tokenizer!.applyChatTemplate(msgs, { addGenerationPrompt: true }),
+  );
   assert.deepEqual(back.tokenizer!.encode("hello there"), m.tokenizer!.encode("hello there"));
   m.dispose();
   back.dispose();
@@ -126,7 +162,8 @@ test("load errors name the directory, the tensor and what was expected", async (
   await cp(fixtureDir("llama"), dir, { recursive: true });
   const path = join(dir, "model.safetensors");
   const { tensors } = await readSafetensors(path);
-  const asInput = (): Record<string, TensorInput> => Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, { dtype: "F32", shape: v.shape, data: v.data as Float32Array }]));
+  const asInput = (): Record<string, TensorInput> =>
+    Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, { dtype: "F32", shape: v.shape, data: v.data as Float32Array }]));
 
   const missing = asInput();
   delete missing["model.layers.1.mlp.up_proj.weight"];

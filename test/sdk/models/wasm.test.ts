@@ -21,8 +21,17 @@ for (const family of FAMILIES) {
     assert.equal(tf.getBackend(), "wasm");
     const model = await expectReferenceNumbers(family);
     const before = tf.memory().numTensors;
-    const out = await model.generate([[1, 2, 3], [4, 5]], { maxNewTokens: 4, eosTokenId: null });
-    assert.deepEqual(out.map((r) => r.length), [4, 4]);
+    const out = await model.generate(
+      [
+        [1, 2, 3],
+        [4, 5],
+      ],
+      { maxNewTokens: 4, eosTokenId: null },
+    );
+    assert.deepEqual(
+      out.map((r) => r.length),
+      [4, 4],
+    );
     assert.equal(tf.memory().numTensors, before);
     model.dispose();
   });

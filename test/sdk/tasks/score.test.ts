@@ -23,7 +23,13 @@ test("a short run learns the facts task; forced scoring agrees with greedy gener
     const ex = t.examples(24);
     assert.deepEqual(await forcedMatches(model, ex, 10), await generatedMatches(model, ex, 10), t.name);
   }
-  assert.deepEqual(score.rows.map((r) => [r.task, r.n]), [["lm", 24], ["copy", 24]]);
+  assert.deepEqual(
+    score.rows.map((r) => [r.task, r.n]),
+    [
+      ["lm", 24],
+      ["copy", 24],
+    ],
+  );
   const bundle = (score as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for("Jupyter.display")]();
   assert.match(bundle["text/html"], /<table/);
   assert.match(bundle["text/markdown"], /\|task\|accuracy\|n\|/);

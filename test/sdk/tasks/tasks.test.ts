@@ -43,17 +43,29 @@ test("answers are right: recall, sort, add, count, brackets, copy", () => {
     const map = new Map<string, string>();
     for (let k = 2; k < q; k += 4) map.set(r[k], r[k + 2]);
     const keys = r.slice(q + 1, r.indexOf("="));
-    assert.deepEqual(r.slice(r.indexOf("=") + 1, -1), keys.map((k) => map.get(k)));
+    assert.deepEqual(
+      r.slice(r.indexOf("=") + 1, -1),
+      keys.map((k) => map.get(k)),
+    );
 
     const s = task("sort").example(i);
-    assert.deepEqual(s.answer.slice(0, -1), s.prompt.slice(2, -1).sort((x, y) => x - y));
+    assert.deepEqual(
+      s.answer.slice(0, -1),
+      s.prompt.slice(2, -1).sort((x, y) => x - y),
+    );
     const c = task("copy", { length: 7 }).example(i);
     assert.deepEqual(c.answer.slice(0, -1), c.prompt.slice(2, -1));
 
     const ad = dec(task("add", { modulus: 7 }).example(i).prompt);
     const plus = ad.indexOf("+");
-    const A = ad.slice(2, plus).map(Number), B = ad.slice(plus + 1, -1).map(Number);
-    assert.deepEqual(dec(task("add", { modulus: 7 }).example(i).answer).slice(0, -1).map(Number), A.map((x, j) => (x + B[j]) % 7));
+    const A = ad.slice(2, plus).map(Number),
+      B = ad.slice(plus + 1, -1).map(Number);
+    assert.deepEqual(
+      dec(task("add", { modulus: 7 }).example(i).answer)
+        .slice(0, -1)
+        .map(Number),
+      A.map((x, j) => (x + B[j]) % 7),
+    );
 
     const ce = task("count").example(i);
     const cw = dec(ce.prompt);
@@ -61,8 +73,12 @@ test("answers are right: recall, sort, add, count, brackets, copy", () => {
     assert.equal(Number(dec(ce.answer).slice(0, 2).join("")), n);
 
     const be = task("brackets").example(i);
-    const idx = dec(be.prompt).slice(2, -1).map((w) => "()[]{}<>".indexOf(w));
-    const close = dec(be.answer).slice(0, -1).map((w) => "()[]{}<>".indexOf(w));
+    const idx = dec(be.prompt)
+      .slice(2, -1)
+      .map((w) => "()[]{}<>".indexOf(w));
+    const close = dec(be.answer)
+      .slice(0, -1)
+      .map((w) => "()[]{}<>".indexOf(w));
     assert.ok(close.length >= 1 && close.length <= 8 && close.every((b) => b % 2 === 1), dec(be.answer).join(" "));
     assert.deepEqual(closers([...idx, ...close]), [], "prefix + answer is balanced");
   }
@@ -88,7 +104,10 @@ test("batches put the loss on answer tokens only", () => {
     assert.equal(r.length, 16);
     const lab = b.labels![i];
     const e = t.example(6 + i, "train");
-    assert.deepEqual(lab.filter((x) => x !== -100), e.answer);
+    assert.deepEqual(
+      lab.filter((x) => x !== -100),
+      e.answer,
+    );
     assert.equal(lab.indexOf(e.answer[0]), e.prompt.length);
   });
   const s = suite(["copy", "sort"], { options: { copy: { length: 4 }, sort: { items: 4 } } });

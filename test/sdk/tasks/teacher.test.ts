@@ -42,14 +42,18 @@ test("teacher() trains and caches under STILLROOM_CACHE, then loads the same wei
   assert.equal(events, 3);
   const dir = teacherDir({ ...TEACHER_RECIPE, ...tiny } as TeacherRecipe);
   assert.ok(dir.startsWith(join(root, "teacher-")));
-  assert.deepEqual((await readdir(root)).filter((f) => f.startsWith("teacher-")), [dir.slice(root.length + 1)]);
+  assert.deepEqual(
+    (await readdir(root)).filter((f) => f.startsWith("teacher-")),
+    [dir.slice(root.length + 1)],
+  );
   const files = await readdir(dir);
   for (const f of ["config.json", "model.safetensors", "recipe.json"]) assert.ok(files.includes(f), f);
   events = 0;
   const b = await teacher({ recipe: tiny, onProgress: () => events++ });
   assert.equal(events, 0, "loaded from the cache, not trained");
   const ids = [[1, 9, 30, 31, 32, 33, 3]];
-  const la = a.logits(ids), lb = b.logits(ids);
+  const la = a.logits(ids),
+    lb = b.logits(ids);
   assert.ok(tf.max(tf.abs(tf.sub(la, lb))).dataSync()[0] === 0);
   tf.dispose([la, lb]);
   a.dispose();

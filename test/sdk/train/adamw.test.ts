@@ -11,9 +11,15 @@ test("two AdamW steps match the formula, with decoupled weight decay", () => {
   const p = tf.variable(tf.tensor1d([1, -2]));
   const params = new Map([["w", p]]);
   const opt = new AdamW({ beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-  const lr = 0.1, wd = 0.5;
-  const gs = [[0.5, -1], [0.2, 0.4]];
-  let x = [1, -2], m = [0, 0], v = [0, 0];
+  const lr = 0.1,
+    wd = 0.5;
+  const gs = [
+    [0.5, -1],
+    [0.2, 0.4],
+  ];
+  let x = [1, -2],
+    m = [0, 0],
+    v = [0, 0];
   gs.forEach((g, s) => {
     const t = tf.tensor1d(g);
     opt.apply(params, new Map([["w", t]]), () => ({ lr, weightDecay: wd }));
@@ -21,19 +27,27 @@ test("two AdamW steps match the formula, with decoupled weight decay", () => {
     x = x.map((xi, i) => {
       m[i] = 0.9 * m[i] + 0.1 * g[i];
       v[i] = 0.999 * v[i] + 0.001 * g[i] ** 2;
-      const mh = m[i] / (1 - 0.9 ** (s + 1)), vh = v[i] / (1 - 0.999 ** (s + 1));
+      const mh = m[i] / (1 - 0.9 ** (s + 1)),
+        vh = v[i] / (1 - 0.999 ** (s + 1));
       return xi * (1 - lr * wd) - lr * (mh / (Math.sqrt(vh) + 1e-8));
     });
   });
   const got = p.dataSync();
-  x.forEach((xi, i) => assert.ok(Math.abs(got[i] - xi) < 1e-6, `${got[i]} vs ${xi}`));
+  x.forEach((xi, i) => {
+    assert.ok(Math.abs(got[i] - xi) < 1e-6, `${got[i]} vs ${xi}`);
+  });
   assert.equal(opt.step, 2);
   opt.dispose();
   p.dispose();
 });
 
 test("state() and load() round-trip the moments", async () => {
-  const p = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+  const p = tf.variable(
+    tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]),
+  );
   const params = new Map([["w", p]]);
   const a = new AdamW();
   const g = tf.onesLike(p);
@@ -43,11 +57,17 @@ test("state() and load() round-trip the moments", async () => {
   assert.deepEqual(Array.from(b.m.get("w")!.dataSync()), Array.from(a.m.get("w")!.dataSync()));
   assert.deepEqual(Array.from(b.v.get("w")!.dataSync()), Array.from(a.v.get("w")!.dataSync()));
   assert.equal(b.step, 1);
-  a.dispose(); b.dispose(); g.dispose(); p.dispose();
+  a.dispose();
+  b.dispose();
+  g.dispose();
+  p.dispose();
 });
 
 test("clipping by global norm scales all gradients together", () => {
-  const grads = new Map<string, tf.Tensor>([["a", tf.tensor1d([3])], ["b", tf.tensor1d([4])]]);
+  const grads = new Map<string, tf.Tensor>([
+    ["a", tf.tensor1d([3])],
+    ["b", tf.tensor1d([4])],
+  ]);
   const { grads: out, norm } = clipByGlobalNorm(grads, 1);
   assert.ok(Math.abs(norm - 5) < 1e-6);
   assert.ok(Math.abs(out.get("a")!.dataSync()[0] - 0.6) < 1e-5);

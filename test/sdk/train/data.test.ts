@@ -16,7 +16,7 @@ test("batches are windows of the token arrays, a pure function of (seed, index)"
   assert.notDeepEqual(x, b(6));
   for (const r of x.ids) {
     assert.equal(r.length, 8);
-    r.forEach((v, i) => i && assert.equal(v, r[i - 1] + 1));
+    for (let i = 1; i < r.length; i++) assert.equal(r[i], r[i - 1] + 1);
   }
   const it = b[Symbol.iterator]();
   assert.deepEqual(it.next().value, b(0));
@@ -50,7 +50,15 @@ test("jsonl packs text and chat lines into seqLen windows with a tokenizer", asy
   assert.ok(b.ids.every((r) => r.length === 4));
   const chat = join(dir, "chat.jsonl");
   const fake = { encode: (x: string) => [...x].map((c) => c.charCodeAt(0) % 50), eosTokenId: 0 };
-  await writeFile(chat, JSON.stringify({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "yo" }] }) + "\n");
+  await writeFile(
+    chat,
+    `${JSON.stringify({
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "yo" },
+      ],
+    })}\n`,
+  );
   const c = await jsonl(chat, fake, { seqLen: 5, batchSize: 1 });
   assert.equal(c.tokens, "user: hi\nassistant: yo\n".length + 1);
   await writeFile(chat, "{oops\n");
@@ -64,11 +72,27 @@ test("jsonl works with a Hugging Face tokenizer (text and chat template)", async
   const dir = await mkdtemp(join(tmpdir(), "stillroom-jsonl-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, "mix.jsonl");
-  await writeFile(path, JSON.stringify({ text: "Hello world, hello tokens." }) + "\n" + JSON.stringify({ text: "A second line of text." }) + "\n");
+  await writeFile(
+    path,
+    `${JSON.stringify({ text: "Hello world, hello tokens." })}\n${JSON.stringify({ text: "A second line of text." })}\n`,
+  );
   const s = await jsonl(path, tok, { seqLen: 4, batchSize: 2 });
-  assert.ok(s.tokens >= 8 && s(0).ids.flat().every((x) => Number.isInteger(x) && x >= 0));
+  assert.ok(
+    s.tokens >= 8 &&
+      s(0)
+        .ids.flat()
+        .every((x) => Number.isInteger(x) && x >= 0),
+  );
   const chat = join(dir, "chat.jsonl");
-  await writeFile(chat, JSON.stringify({ messages: [{ role: "user", content: "Hi there" }, { role: "assistant", content: "Hello!" }] }) + "\n");
+  await writeFile(
+    chat,
+    `${JSON.stringify({
+      messages: [
+        { role: "user", content: "Hi there" },
+        { role: "assistant", content: "Hello!" },
+      ],
+    })}\n`,
+  );
   const c = await jsonl(chat, tok, { seqLen: 2, batchSize: 1, chat: true });
   assert.ok(c.tokens > 4);
 });

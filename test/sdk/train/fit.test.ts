@@ -43,8 +43,20 @@ test("params: a predicate freezes everything else; groups carry their own lr", a
   const s0 = snap();
   await fit(m, data(), { steps: 2, quiet: true, params: (n) => n.startsWith("model.layers.0.mlp") });
   const s1 = snap();
-  for (const [n, v] of s1) assert.equal(n.startsWith("model.layers.0.mlp"), v.some((x, i) => x !== s0.get(n)![i]), n);
-  await fit(m, data(), { steps: 2, quiet: true, params: [{ match: "lm_head", lr: 1e-2 }, { match: /q_proj/, lr: 0 }] });
+  for (const [n, v] of s1)
+    assert.equal(
+      n.startsWith("model.layers.0.mlp"),
+      v.some((x, i) => x !== s0.get(n)![i]),
+      n,
+    );
+  await fit(m, data(), {
+    steps: 2,
+    quiet: true,
+    params: [
+      { match: "lm_head", lr: 1e-2 },
+      { match: /q_proj/, lr: 0 },
+    ],
+  });
   const s2 = snap();
   assert.deepEqual(s2.get("model.layers.0.self_attn.q_proj.weight"), s1.get("model.layers.0.self_attn.q_proj.weight"));
   assert.notDeepEqual(s2.get("lm_head.weight"), s1.get("lm_head.weight"));
@@ -57,7 +69,10 @@ test("options are validated eagerly, naming field, value and range", async () =>
   const m = tinyModel();
   await assert.rejects(fit(m, data(), { steps: 0 }), /steps = 0: expected an integer >= 1/);
   await assert.rejects(fit(m, data(), { steps: 5, lr: -1 }), /lr = -1/);
-  await assert.rejects(fit(m, data(), { steps: 5, schedule: "exp" as never }), /schedule = "exp": expected one of cosine, linear, constant/);
+  await assert.rejects(
+    fit(m, data(), { steps: 5, schedule: "exp" as never }),
+    /schedule = "exp": expected one of cosine, linear, constant/,
+  );
   await assert.rejects(fit(m, data(), { steps: 5, warmup: 9 }), /warmup = 9/);
   await assert.rejects(fit(m, [{ ids: [[1, 99]] }], { steps: 1, quiet: true }), /\[0, 31\]/);
   m.dispose();
@@ -76,7 +91,13 @@ test("progress goes to onProgress and to the kernel's hook when installed", asyn
   };
   try {
     const arr = [data()(0), data()(1)];
-    await fit(m, arr, { steps: 3, onProgress: (e) => { events.push(e.step); assert.ok(e.loss > 0 && e.lr > 0 && e.steps === 3 && e.elapsedMs >= 0); } });
+    await fit(m, arr, {
+      steps: 3,
+      onProgress: (e) => {
+        events.push(e.step);
+        assert.ok(e.loss > 0 && e.lr > 0 && e.steps === 3 && e.elapsedMs >= 0);
+      },
+    });
   } finally {
     delete g[PROGRESS_HOOK];
   }
@@ -97,7 +118,10 @@ test("History displays as a Vega-Lite v5 line chart of loss per step", async () 
   const spec = bundle["application/vnd.vegalite.v5+json"];
   assert.equal(spec.$schema, "https://vega.github.io/schema/vega-lite/v5.json");
   assert.equal(spec.mark.type, "line");
-  assert.deepEqual(spec.data.values.map((r: { step: number }) => r.step), [1, 2, 3]);
+  assert.deepEqual(
+    spec.data.values.map((r: { step: number }) => r.step),
+    [1, 2, 3],
+  );
   assert.match(bundle["text/plain"], /History\(3 steps/);
   m.dispose();
 });

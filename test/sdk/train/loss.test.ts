@@ -13,10 +13,15 @@ test("labels shift left by one and -100 is ignored", () => {
 });
 
 test("cross-entropy matches a hand computation over the counted positions", () => {
-  const B = 2, T = 3, V = 4;
+  const B = 2,
+    T = 3,
+    V = 4;
   const data = Array.from({ length: B * T * V }, (_, i) => Math.sin(i * 1.3));
   const logits = tf.tensor3d(data, [B, T, V]);
-  const labels = [[1, 2, 3], [0, -100, 1]];
+  const labels = [
+    [1, 2, 3],
+    [0, -100, 1],
+  ];
   const before = tf.memory().numTensors;
   const loss = causalLmLoss(logits, labels);
   // counted: (b0,t0)->2, (b0,t1)->3, (b1,t1)->1

@@ -11,12 +11,17 @@ if (mode === "train") {
   await useCpu();
   const model = tinyModel(5);
   const h = await fit(model, batches(tokens(), { batchSize: 4, seqLen: 16, seed: 2 }), {
-    steps: 12, lr: 1e-2, warmup: 2, seed: 3, accumulate: 2, quiet: true,
+    steps: 12,
+    lr: 1e-2,
+    warmup: 2,
+    seed: 3,
+    accumulate: 2,
+    quiet: true,
     checkpoint: { dir, every: 4 },
     onProgress: (e) => {
       if (killAt && e.step === Number(killAt)) process.kill(process.pid, "SIGKILL");
     },
   });
-  process.stdout.write(JSON.stringify({ loss: h.loss, resumedFrom: h.resumedFrom, steps: h.steps }) + "\n");
+  process.stdout.write(`${JSON.stringify({ loss: h.loss, resumedFrom: h.resumedFrom, steps: h.steps })}\n`);
 }
 process.exit(0);

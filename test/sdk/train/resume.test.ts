@@ -29,7 +29,9 @@ test("a run killed (SIGKILL) after a checkpoint resumes on the same loss traject
   assert.equal(got.resumedFrom, 8);
   assert.equal(got.steps, 12);
   assert.equal(got.loss.length, 12);
-  got.loss.forEach((l: number, i: number) => assert.ok(Math.abs(l - want.loss[i]) <= 1e-5, `step ${i + 1}: ${l} vs ${want.loss[i]}`));
+  got.loss.forEach((l: number, i: number) => {
+    assert.ok(Math.abs(l - want.loss[i]) <= 1e-5, `step ${i + 1}: ${l} vs ${want.loss[i]}`);
+  });
 
   const again = run(join(root, "b"));
   assert.deepEqual(JSON.parse(again.stdout).loss, got.loss, "a finished run resumes to the same history without training");

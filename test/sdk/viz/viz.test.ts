@@ -8,7 +8,7 @@ import { SuiteScore } from "../../../sdk/tasks/score-table.js";
 type Bundle = Record<string, any>;
 const display = (v: unknown): Bundle => {
   const f = (v as Record<symbol, unknown>)[Symbol.for("Jupyter.display")];
-  assert.equal(typeof f, "function", "recognised through Symbol.for(\"Jupyter.display\")");
+  assert.equal(typeof f, "function", 'recognised through Symbol.for("Jupyter.display")');
   return (f as () => Bundle).call(v);
 };
 
@@ -16,7 +16,12 @@ const display = (v: unknown): Bundle => {
 function compiled(spec: object) {
   const vg = compile(spec as any).spec as any;
   const marks: string[] = [];
-  const walk = (ms: any[] = []) => ms.forEach((m) => (m.type === "group" ? walk(m.marks) : marks.push(m.type)));
+  const walk = (ms: any[] = []) => {
+    for (const m of ms) {
+      if (m.type === "group") walk(m.marks);
+      else marks.push(m.type);
+    }
+  };
   walk(vg.marks);
   const scale = (name: string) => (vg.scales ?? []).find((s: any) => s.name === name);
   return { vg, marks, scale };
@@ -25,7 +30,15 @@ function compiled(spec: object) {
 const runs = [1, 2, 3].flatMap((step) => ["a", "b"].map((run) => ({ step, run, loss: 1 / step + (run === "a" ? 0 : 0.1) })));
 
 test("line: a Vega-Lite v5 line spec that vega-lite compiles", () => {
-  const c = viz.line({ values: [{ step: 1, loss: 2 }, { step: 2, loss: 1 }], x: "step", y: "loss", title: "loss" });
+  const c = viz.line({
+    values: [
+      { step: 1, loss: 2 },
+      { step: 2, loss: 1 },
+    ],
+    x: "step",
+    y: "loss",
+    title: "loss",
+  });
   const s = c.spec as any;
   assert.equal(s.$schema, viz.VEGA_LITE_SCHEMA);
   assert.equal(s.$schema, "https://vega.github.io/schema/vega-lite/v5.json");
@@ -64,7 +77,10 @@ test("line: log scale and zero", () => {
 });
 
 test("line: strings on x are ordered categories; the spec is a copy of the data", () => {
-  const values = [{ layer: "q", r: 4 }, { layer: "k", r: 8 }];
+  const values = [
+    { layer: "q", r: 4 },
+    { layer: "k", r: 8 },
+  ];
   const s = viz.line({ values, x: "layer", y: "r" }).spec as any;
   assert.equal(s.encoding.x.type, "ordinal");
   values[0].r = 99;
@@ -73,7 +89,11 @@ test("line: strings on x are ordered categories; the spec is a copy of the data"
 });
 
 test("bar: bars, categories in data order; grouped or stacked series", () => {
-  const ranks = [{ rank: 4, count: 3 }, { rank: 8, count: 5 }, { rank: 16, count: 1 }];
+  const ranks = [
+    { rank: 4, count: 3 },
+    { rank: 8, count: 5 },
+    { rank: 16, count: 1 },
+  ];
   const b = viz.bar({ values: ranks, x: "rank", y: "count", title: "ranks" }).spec as any;
   assert.equal(b.mark.type, "bar");
   assert.deepEqual(b.encoding.x, { field: "rank", type: "ordinal", title: "rank" });
@@ -82,7 +102,12 @@ test("bar: bars, categories in data order; grouped or stacked series", () => {
   assert.deepEqual(c.marks, ["rect"]);
   assert.equal(c.scale("x").type, "band");
 
-  const tasks = [{ task: "sort", method: "eva", acc: 0.9 }, { task: "sort", method: "pca", acc: 0.8 }, { task: "add", method: "eva", acc: 0.7 }, { task: "add", method: "pca", acc: 0.6 }];
+  const tasks = [
+    { task: "sort", method: "eva", acc: 0.9 },
+    { task: "sort", method: "pca", acc: 0.8 },
+    { task: "add", method: "eva", acc: 0.7 },
+    { task: "add", method: "pca", acc: 0.6 },
+  ];
   const grouped = viz.bar({ values: tasks, x: "task", y: "acc", color: "method" }).spec as any;
   assert.equal(grouped.encoding.x.type, "nominal");
   assert.equal(grouped.encoding.x.sort, null);
@@ -106,9 +131,15 @@ test("bad input: the error names the field and lists the fields there are", () =
     message: 'viz.line: field "loss" (y) is not in the data (fields: step, value)',
   });
   assert.throws(() => viz.line({ values, x: "stp", y: "value" }), /field "stp" \(x\) is not in the data \(fields: step, value\)/);
-  assert.throws(() => viz.bar({ values, x: "step", y: "value", color: "run" }), /^Error: viz\.bar: field "run" \(color\) is not in the data \(fields: step, value\)/);
+  assert.throws(
+    () => viz.bar({ values, x: "step", y: "value", color: "run" }),
+    /^Error: viz\.bar: field "run" \(color\) is not in the data \(fields: step, value\)/,
+  );
   assert.throws(() => viz.line({ values: { step: 1 } as any, x: "step", y: "value" }), /viz\.line: values must be an array of objects/);
-  assert.throws(() => viz.bar({ values: [values[0], 3] as any, x: "step", y: "value" }), /viz\.bar: values\[1\] must be an object \(got number\)/);
+  assert.throws(
+    () => viz.bar({ values: [values[0], 3] as any, x: "step", y: "value" }),
+    /viz\.bar: values\[1\] must be an object \(got number\)/,
+  );
   assert.throws(() => viz.line({ values, x: "step", y: undefined as any }), /viz\.line: y must be a field name/);
   assert.throws(() => viz.line({ values, x: "step", y: "value", width: -1 }), /width must be a positive number/);
   // no rows yet is not an error: a run before its first step still has a (blank) chart
@@ -135,8 +166,11 @@ test("Chart: displays as a Vega-Lite bundle with a one-line description, rendere
 });
 
 test("Table: html and markdown hold the rows' values; formatting per column applies", () => {
-  const rows = [{ task: "sort", accuracy: 0.9125, n: 80 }, { task: "copy", accuracy: 0.5, n: 40 }];
-  const t = viz.table(rows, { format: { accuracy: (x: number) => (100 * x).toFixed(1) + "%" } });
+  const rows = [
+    { task: "sort", accuracy: 0.9125, n: 80 },
+    { task: "copy", accuracy: 0.5, n: 40 },
+  ];
+  const t = viz.table(rows, { format: { accuracy: (x: number) => `${(100 * x).toFixed(1)}%` } });
   assert.ok(t instanceof viz.Table);
   assert.deepEqual(t.rows, rows);
   const b = display(t);
@@ -151,7 +185,10 @@ test("Table: html and markdown hold the rows' values; formatting per column appl
 
   // unformatted, the numbers show as they are
   assert.ok(viz.table(rows).toMarkdown().includes("0.9125"));
-  assert.throws(() => viz.table(rows, { format: { acc: String } }), /viz\.table: format column "acc" is not in the table \(columns: task, accuracy, n\)/);
+  assert.throws(
+    () => viz.table(rows, { format: { acc: String } }),
+    /viz\.table: format column "acc" is not in the table \(columns: task, accuracy, n\)/,
+  );
   assert.throws(() => viz.table([rows[0], "x"] as any), /viz\.table: rows\[1\] must be an object/);
 });
 
@@ -173,7 +210,12 @@ test("lossChart keeps its spec; History and SuiteScore keep their MIME keys", ()
     title: "training loss",
     width: 420,
     height: 220,
-    data: { values: [{ step: 1, loss: 3 }, { step: 2, loss: 2 }] },
+    data: {
+      values: [
+        { step: 1, loss: 3 },
+        { step: 2, loss: 2 },
+      ],
+    },
     mark: { type: "line", tooltip: true },
     encoding: {
       x: { field: "step", type: "quantitative", title: "step" },
