@@ -4,8 +4,8 @@
 import vm from "node:vm";
 import { log } from "./log.js";
 import { CommRegistry } from "./comm.js";
-import { type ErrorReport, Executor } from "./executor.js";
-import { mimeBundle, plainText } from "./format.js";
+import { type ErrorReport, Executor, InterruptError } from "./executor.js";
+import { displayOutput, mimeBundle, plainText } from "./format.js";
 import { History } from "./history.js";
 import {
   type CommOpen,
@@ -206,10 +206,11 @@ export class Handler {
       await this.prepare(code);
       const result = await this.executor.run(code, storeHistory ? count : null);
       this.language?.addCell(code);
+      scope.end("ok");
       await scope.settle();
       if (this.typecheck === "warn") this.warn(scope, await check);
-      const data = result.hasValue && result.value !== undefined && !silent ? await mimeBundle(result.value) : null;
-      if (data) publish(scope, "execute_result", { execution_count: count, data, metadata: {} });
+      const output = result.hasValue && result.value !== undefined && !silent ? await displayOutput(result.value) : null;
+      if (output) publish(scope, "execute_result", { execution_count: count, ...output });
       reply(scope, "execute_reply", {
         status: "ok",
         execution_count: count,
@@ -218,6 +219,7 @@ export class Handler {
       });
     } catch (error) {
       if (!(error instanceof CellSyntaxError)) this.language?.addCell(code);
+      scope.end(error instanceof InterruptError ? "interrupted" : "error");
       await scope.settle();
       this.fail(scope, request, count, this.executor.report(error));
     }

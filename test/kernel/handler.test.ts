@@ -164,15 +164,16 @@ test("name? pages the documentation of name in the reply payload", async () => {
   assert.equal(isComplete("helpTarget?").status, "complete");
 });
 
-test("an object's own Vega-Lite bundle gets an SVG rendering and loses competing HTML", async () => {
+test("an object's own Vega-Lite bundle gets a PNG rendering, shown at the chart's size, and loses competing HTML", async () => {
   const { request } = harness();
   const code = `({ [Symbol.for("Jupyter.display")]() {
     return { "application/vnd.vegalite.v5+json": { data: { values: [{ x: 1, y: 2 }, { x: 2, y: 1 }] }, mark: "line",
       encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } }, "text/html": "<b>no</b>" };
   } })`;
   const { out } = await request("execute_request", { code });
-  const data = out.find((o) => o.msg.header.msg_type === "execute_result")!.msg.content.data;
-  assert.match(data["image/svg+xml"], /^<svg/);
+  const { data, metadata } = out.find((o) => o.msg.header.msg_type === "execute_result")!.msg.content;
+  assert.equal(Buffer.from(data["image/png"], "base64").subarray(1, 4).toString(), "PNG");
+  assert.ok(metadata["image/png"].width > 0 && metadata["image/png"].height > 0, "the execute_result carries the PNG's size");
   assert.ok(!("text/html" in data));
   assert.ok("application/vnd.vegalite.v5+json" in data);
 });
