@@ -1,6 +1,7 @@
 // Globals every notebook starts with: display, progress, input, comms, and the heavy modules
 // sr (the SDK), tf (the SDK's TensorFlow.js) and aq (arquero), which load on the first cell
 // that names them so the kernel starts fast.
+import { hideAsyncBookkeeping } from "./async-bookkeeping.js";
 import { display } from "./display.js";
 import type { Handler } from "./handler.js";
 import { progress } from "./progress.js";
@@ -22,6 +23,7 @@ function define(name: string, value: unknown): void {
 const PROGRESS_HOOK = Symbol.for("stillroom.progress");
 
 export function installGlobals(handler: Handler): void {
+  hideAsyncBookkeeping();
   define("display", display);
   define("progress", progress);
   (globalThis as Record<symbol, unknown>)[PROGRESS_HOOK] = (label: string, total: number) => progress(total, { label });

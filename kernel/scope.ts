@@ -2,10 +2,15 @@
 // from timers and promises a cell started still land in that cell, even after it ends.
 // Stream writes are coalesced: a cell printing 100,000 lines sends a handful of messages.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { inspect } from "node:util";
+import { log } from "./log.js";
 import { type Message, newHeader } from "./wire.js";
 
 export type OutChannel = "shell" | "control" | "iopub" | "stdin";
 export type Outbox = (channel: OutChannel, msg: Message) => void;
+
+/** How a cell's code ended, for what must be drawn one last time (progress bars). */
+export type CellEnding = "ok" | "error" | "interrupted";
 
 const FLUSH_AFTER_MS = 40;
 const FLUSH_AT_CHARS = 1 << 20;
@@ -20,6 +25,8 @@ export class CellScope {
   /** Outputs leave in the order they were asked for, even when one takes a while to render. */
   private chain: Promise<void> = Promise.resolve();
   private chained = 0;
+  /** Run once when the cell's code ends; null after that. */
+  private finalisers: ((ending: CellEnding) => void)[] | null = [];
 
   constructor(
     readonly parent: Message,
@@ -88,6 +95,29 @@ export class CellScope {
   async settle(): Promise<void> {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
     this.flush();
+  }
+
+  /** Calls fn when the cell's code ends; not at all when it has already ended. */
+  onEnd(fn: (ending: CellEnding) => void): void {
+    this.finalisers?.push(fn);
+  }
+
+  /** The cell's code has ended: runs the finalisers, before the outputs settle and the reply goes. */
+  end(ending: CellEnding): void {
+    const finalisers = this.finalisers ?? [];
+    this.finalisers = null;
+    for (const fn of finalisers) {
+      try {
+        fn(ending);
+      } catch (e) {
+        log(`a cell finaliser failed: ${(e as Error).stack}`);
+      }
+    }
+  }
+
+  /** Promises and timers a cell makes carry its scope (see async-bookkeeping.ts); it shows as this. */
+  [inspect.custom](): string {
+    return "[cell context]";
   }
 
   flush(): void {
