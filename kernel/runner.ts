@@ -1,5 +1,6 @@
 // `stillroom run`: executes notebooks headless through the kernel's own client, writes the
-// executed notebook (nbformat 4.5), each chart as .svg and each table as .md beside it, and
+// executed notebook (nbformat 4.5), each chart as .png and .svg and each table as .md beside it
+// (named by the cell's execution count, as the notebook shows it: quickstart.In9.1.png), and
 // fails naming the notebook and cell on the first error.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
@@ -7,6 +8,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { KernelClient } from "./client.js";
 import type { Message } from "./wire.js";
 import { kernelInfo } from "./kernel-info.js";
+import { VEGA_LITE_MIME, renderSvg } from "./vega.js";
 
 interface Cell {
   id?: string;
@@ -97,21 +99,30 @@ function collectOutputs(messages: Message[]): Output[] {
   return outputs;
 }
 
-/** Charts (image/svg+xml) and tables (text/markdown of an HTML table) become files. */
-function writeArtifacts(outputs: Output[], dir: string, stem: string, cellIndex: number): string[] {
+/** Charts (a Vega-Lite spec with its PNG) and tables (text/markdown of an HTML table) become files. */
+async function writeArtifacts(outputs: Output[], dir: string, stem: string, executionCount: number): Promise<string[]> {
   const written: string[] = [];
   let n = 0;
   for (const o of outputs) {
     const data = o.data as Record<string, unknown> | undefined;
     if (!data) continue;
-    const isChart = typeof data["image/svg+xml"] === "string" && "application/vnd.vegalite.v5+json" in data;
+    const spec = data[VEGA_LITE_MIME];
+    const isChart = typeof spec === "object" && spec !== null;
     const isTable =
       typeof data["text/markdown"] === "string" && typeof data["text/html"] === "string" && String(data["text/html"]).includes("<table");
     if (!isChart && !isTable) continue;
-    n++;
-    const file = join(dir, `${stem}.cell${cellIndex + 1}.${n}.${isChart ? "svg" : "md"}`);
-    writeFileSync(file, String(isChart ? data["image/svg+xml"] : data["text/markdown"]));
-    written.push(file);
+    const base = join(dir, `${stem}.In${executionCount}.${++n}`);
+    const files: [string, string | Buffer][] = [];
+    if (isTable) files.push([`${base}.md`, String(data["text/markdown"])]);
+    else {
+      if (typeof data["image/png"] === "string") files.push([`${base}.png`, Buffer.from(data["image/png"], "base64")]);
+      // A vector copy for papers and slides; the notebook itself carries the PNG only.
+      files.push([`${base}.svg`, typeof data["image/svg+xml"] === "string" ? data["image/svg+xml"] : await renderSvg(spec as object)]);
+    }
+    for (const [file, contents] of files) {
+      writeFileSync(file, contents);
+      written.push(file);
+    }
   }
   return written;
 }
@@ -140,7 +151,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
       if (timeout) clearTimeout(timeout);
       cell.outputs = collectOutputs(outputs);
       cell.execution_count = (reply.content.execution_count as number) ?? ++count;
-      artifacts.push(...writeArtifacts(cell.outputs, outDir, stem, i));
+      artifacts.push(...(await writeArtifacts(cell.outputs, outDir, stem, cell.execution_count)));
       if (reply.content.status !== "ok") {
         const written = join(outDir, `${stem}.ipynb`);
         atomicWrite(written, `${JSON.stringify(finish(nb), null, 1)}\n`);
