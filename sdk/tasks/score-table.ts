@@ -4,6 +4,9 @@ import * as aq from "arquero";
 import { DISPLAY, Table, type MimeBundle } from "../viz/index.js";
 import type { TaskScore } from "./task.js";
 
+/** 0.015625 -> "1.6%": exact-match rates read as percentages. */
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+
 export class SuiteScore {
   constructor(readonly rows: TaskScore[]) {}
 
@@ -30,12 +33,12 @@ export class SuiteScore {
 
   toString(): string {
     return (
-      this.rows.map((r) => `${r.task.padEnd(9)} ${(100 * r.accuracy).toFixed(1).padStart(5)}%  (n=${r.n})`).join("\n") +
-      `\nmean      ${(100 * this.mean).toFixed(1).padStart(5)}%`
+      this.rows.map((r) => `${r.task.padEnd(9)} ${percent(r.accuracy).padStart(6)}  (n=${r.n})`).join("\n") +
+      `\nmean      ${percent(this.mean).padStart(6)}`
     );
   }
 
   [DISPLAY](): MimeBundle {
-    return { ...new Table(this.table())[DISPLAY](), "text/plain": this.toString() };
+    return { ...new Table(this.table(), { format: { accuracy: percent } })[DISPLAY](), "text/plain": this.toString() };
   }
 }

@@ -32,6 +32,7 @@ export interface Channel {
   title: string;
   scale?: { type?: "linear" | "log"; zero?: boolean };
   sort?: null;
+  axis?: { labelAngle: number };
 }
 
 /** A single-view Vega-Lite v5 spec: a type alias (not an interface) so it is a plain record too. */

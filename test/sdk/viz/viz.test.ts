@@ -96,7 +96,7 @@ test("bar: bars, categories in data order; grouped or stacked series", () => {
   ];
   const b = viz.bar({ values: ranks, x: "rank", y: "count", title: "ranks" }).spec as any;
   assert.equal(b.mark.type, "bar");
-  assert.deepEqual(b.encoding.x, { field: "rank", type: "ordinal", title: "rank" });
+  assert.deepEqual(b.encoding.x, { field: "rank", type: "ordinal", title: "rank", axis: { labelAngle: 0 } });
   assert.deepEqual(b.encoding.y, { field: "count", type: "quantitative", title: "count" });
   const c = compiled(b);
   assert.deepEqual(c.marks, ["rect"]);
@@ -233,4 +233,34 @@ test("lossChart keeps its spec; History and SuiteScore keep their MIME keys", ()
   assert.deepEqual(Object.keys(s).sort(), ["text/html", "text/markdown", "text/plain"]);
   assert.match(s["text/markdown"], /\|task\|accuracy\|n\|/);
   assert.match(s["text/plain"], /^lm\s+25\.0%/);
+});
+
+test("score tables show accuracy as percentages in every form", () => {
+  const s = display(
+    new SuiteScore([
+      { task: "copy", accuracy: 0.015625, n: 64 },
+      { task: "sort", accuracy: 0, n: 64 },
+      { task: "add", accuracy: 1, n: 64 },
+    ]),
+  );
+  for (const mime of ["text/html", "text/markdown", "text/plain"]) {
+    assert.ok(!/0\.015625|0\.000000/.test(s[mime]), `${mime} has raw fractions:\n${s[mime]}`);
+    for (const pct of ["1.6%", "0.0%", "100.0%"]) assert.ok(s[mime].includes(pct), `${mime} shows ${pct}:\n${s[mime]}`);
+  }
+  assert.ok(s["text/markdown"].includes("|copy|1.6%|64|"));
+});
+
+test("bar: short category labels stay level; long ones go diagonal, never on their side", () => {
+  const tasks = ["copy", "sort", "add", "count", "brackets", "lm", "recall"].map((task, i) => ({ task, acc: i / 7 }));
+  const short = viz.bar({ values: tasks, x: "task", y: "acc" }).spec as any;
+  assert.deepEqual(short.encoding.x.axis, { labelAngle: 0 });
+  // vega-lite's compiled axis takes the angle (its default for a discrete x axis is 270)
+  const axis = (spec: object) => compiled(spec).vg.axes.find((a: any) => a.scale === "x" && a.labels !== false);
+  assert.equal(axis(short).labelAngle, 0);
+  const layers = Array.from({ length: 12 }, (_, i) => ({ layer: `model.layers.${i}.self_attn.q_proj`, rank: 8 }));
+  const long = viz.bar({ values: layers, x: "layer", y: "rank" }).spec as any;
+  assert.equal(long.encoding.x.axis.labelAngle, -45);
+  assert.equal((viz.bar({ values: [{ rank: 4, n: 1 }], x: "rank", y: "n" }).spec as any).encoding.x.axis.labelAngle, 0);
+  // a quantitative x has no category labels to turn
+  assert.equal((viz.bar({ values: [{ step: 1, n: 1 }], x: "step", y: "n", xType: "quantitative" }).spec as any).encoding.x.axis, undefined);
 });
