@@ -16,7 +16,7 @@ export interface GenerateOptions {
   topK?: number;
   topP?: number;
   seed?: number;
-  /** stop a row at these ids (default: the model's eos ids); null = never stop early */
+  /** stop a row at these ids (default: eosIds(model)); null = never stop early */
   eosTokenId?: number | number[] | null;
   /** called after each step with the new token of every row */
   onToken?: (tokens: number[], step: number) => void;
@@ -43,6 +43,20 @@ function samplingOf(model: Model, o: GenerateOptions): Sampling & { maxNewTokens
   return s;
 }
 
+/**
+ * The ids that end a row by default: generation_config.json's eos_token_id, else config.json's,
+ * else the tokenizer's eos token. A model made from a config that names its eos (as the task
+ * suite's vocabulary does: sr.tasks.EOS) stops there without being told.
+ */
+export function eosIds(model: Model): number[] {
+  if (model.generationConfig.eosTokenIds.length) return model.generationConfig.eosTokenIds;
+  const fromConfig = model.config.eosTokenId;
+  if (fromConfig !== null && fromConfig !== undefined) return Array.isArray(fromConfig) ? fromConfig : [fromConfig];
+  const token = model.tokenizer?.eosToken;
+  const id = token ? model.tokenizer!.tokenToId(token) : undefined;
+  return id === undefined ? [] : [id];
+}
+
 export async function generate(
   model: Model,
   prompt: string | number[] | number[][],
@@ -60,7 +74,7 @@ export async function generate(
     if (!Array.isArray(r) || r.length === 0) throw new Error(`generate: prompt ${b} is empty`);
     idRows([r], model.config.vocabSize, `prompt ${b}`);
   });
-  const eosOpt = opts.eosTokenId === undefined ? model.generationConfig.eosTokenIds : opts.eosTokenId;
+  const eosOpt = opts.eosTokenId === undefined ? eosIds(model) : opts.eosTokenId;
   const eos = new Set(eosOpt === null ? [] : Array.isArray(eosOpt) ? eosOpt : [eosOpt]);
   const pad = model.generationConfig.padTokenId ?? [...eos][0] ?? 0;
 
