@@ -8,7 +8,9 @@ export const LANGUAGE_INFO = {
   mimetype: "text/typescript",
   file_extension: ".ts",
   pygments_lexer: "typescript",
-  codemirror_mode: "typescript",
+  // A CodeMirror 5 mode (the classic Notebook loads it by name): TypeScript is an option of the
+  // JavaScript mode; there is no "typescript" mode. JupyterLab maps this to its own TypeScript mode.
+  codemirror_mode: { name: "javascript", typescript: true },
   nbconvert_exporter: "script",
 };
 
