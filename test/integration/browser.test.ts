@@ -190,7 +190,7 @@ async function openNotebook(name: string, kernel = true): Promise<void> {
 
 test("the quickstart runs in the classic Notebook: chart, tables, colours and completion", { timeout: 120_000 }, async () => {
   await openNotebook("00-quickstart.ipynb");
-  // Syntax colours: CodeMirror 5 found the mode that kernel_info names.
+  // Syntax colours in the notebook's cells: CodeMirror 5 found the mode that kernel_info names.
   await waitFor("syntax colours", () => document.querySelectorAll(".code_cell .CodeMirror .cm-keyword").length > 5);
   // Cell > Run All, as a user would.
   await page.click("#celllink");
@@ -228,15 +228,21 @@ test("the quickstart runs in the classic Notebook: chart, tables, colours and co
   assert.ok(page1.tableRows.includes(4) && page1.tableRows.includes(2), `tables: ${page1.tableRows}`);
   assert.match(page1.tableText, /q_proj[\s\S]*EVA/);
 
-  // Tab after `sr.models.` offers create, in a new cell at the end.
-  await page.evaluate(() => {
+  // A new cell at the end gets syntax colours too (it takes the mode name from kernel_info as
+  // it is: "typescript" named no CodeMirror 5 mode), and Tab after `sr.models.` offers create.
+  const typed = "const made = sr.models.";
+  await page.evaluate((text) => {
     const nb = (window as unknown as { Jupyter: { notebook: any } }).Jupyter.notebook;
     nb.select(nb.ncells() - 1);
-    nb.insert_cell_below("code").set_text("sr.models.");
+    nb.insert_cell_below("code").set_text(text);
     nb.select_next();
     nb.edit_mode();
-    nb.get_selected_cell().code_mirror.setCursor(0, "sr.models.".length);
-  });
+    nb.get_selected_cell().code_mirror.setCursor(0, text.length);
+  }, typed);
+  await waitFor(
+    "syntax colours in a new cell",
+    () => document.querySelector(".code_cell.selected .CodeMirror .cm-keyword")?.textContent === "const",
+  );
   await page.keyboard.press("Tab");
   await waitFor("completions", () =>
     Array.from(document.querySelectorAll("#complete select option")).some((o) => o.textContent === "create"),
