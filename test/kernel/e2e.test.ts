@@ -39,11 +39,12 @@ test("execute: state across cells, result, streams, display and errors", async (
   const r = await kernel.execute("total += 2\nconsole.log('out'); console.error('err')\ntotal");
   assert.deepEqual(types(r), ["status", "execute_input", "stream", "stream", "execute_result", "status"]);
   assert.equal(r.outputs[4]!.content.data["text/plain"], "42");
-  const shown = await kernel.execute("const h = display.markdown('# hi'); await h.update({ a: 1 }); h");
+  const shown = await kernel.execute("const h = display.markdown('# hi'); await h.update('# there'); h");
   const display = shown.outputs.find((o) => o.header.msg_type === "display_data")!;
   const update = shown.outputs.find((o) => o.header.msg_type === "update_display_data")!;
   assert.equal(display.content.data["text/markdown"], "# hi");
   assert.equal(update.content.transient.display_id, display.content.transient.display_id);
+  assert.equal(update.content.data["text/markdown"], "# there");
   const err = await kernel.execute("throw new RangeError('nope')");
   assert.equal(err.reply.content.status, "error");
   assert.deepEqual(types(err), ["status", "execute_input", "error", "status"]);
