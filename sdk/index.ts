@@ -5,6 +5,7 @@ import { registerChainedOps } from "./backend/chained-ops.js";
 import { registerGradients } from "./nn/gradients.js";
 import * as io from "./io/index.js";
 import * as models from "./models/index.js";
+import * as nn from "./nn/index.js";
 import * as train from "./train/index.js";
 import * as tasks from "./tasks/index.js";
 import * as viz from "./viz/index.js";
@@ -14,5 +15,6 @@ registerChainedOps();
 registerGradients();
 await backend.use("auto");
 
-export { backend, io, models, tf, train, tasks, viz };
+export { backend, io, models, nn, tf, train, tasks, viz };
+export { ArgumentError } from "./errors.js";
 export const version = "0.1.0";

@@ -4,7 +4,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeJsonAtomic } from "./atomic.js";
+import { ArgumentError } from "../errors.js";
 import { config, ConfigError, FAMILIES, type Family, type ModelConfig, type ModelConfigInput } from "../models/config.js";
+import { allFullAttention } from "../models/layer-types.js";
 
 export const ARCHITECTURES: Record<Family, string> = {
   llama: "LlamaForCausalLM",
@@ -32,6 +34,8 @@ const HF_NAMES: Record<string, string> = {
   bosTokenId: "bos_token_id",
   eosTokenId: "eos_token_id",
   padTokenId: "pad_token_id",
+  layerTypes: "layer_types",
+  layerSettings: "layer_type_settings",
 };
 
 export type TorchDtype = "float32" | "float16" | "bfloat16";
@@ -69,6 +73,8 @@ export function toHfConfig(c: ModelConfig, torchDtype: TorchDtype = "float32"): 
   if (c.bosTokenId !== null) out.bos_token_id = c.bosTokenId;
   if (c.eosTokenId !== null) out.eos_token_id = c.eosTokenId;
   if (c.padTokenId !== null) out.pad_token_id = c.padTokenId;
+  // all softmax attention: written as before (the families' own configs carry no layer types)
+  if (!allFullAttention(c)) Object.assign(out, { layer_types: [...c.layerTypes], layer_type_settings: c.layerSettings });
   return out;
 }
 
@@ -85,13 +91,11 @@ function familyOf(file: string, j: Record<string, unknown>): Family {
 
 function ropeScalingFrom(file: string, v: unknown): ModelConfigInput["ropeScaling"] {
   if (v === null || v === undefined) return null;
-  if (typeof v !== "object" || Array.isArray(v))
-    throw new Error(`${file}: rope_scaling = ${JSON.stringify(v)}: expected null or an object`);
+  if (typeof v !== "object" || Array.isArray(v)) throw new ArgumentError("rope_scaling", v, "null or an object", file);
   const r = v as Record<string, unknown>;
   const type = r.rope_type ?? r.type;
   if (type === "default") return null;
-  if (type !== "llama3")
-    throw new Error(`${file}: rope_scaling.rope_type = ${JSON.stringify(type)}: expected "llama3" or "default" (others are not supported)`);
+  if (type !== "llama3") throw new ArgumentError("rope_scaling.rope_type", type, `"llama3" or "default" (others are not supported)`, file);
   return {
     type: "llama3",
     factor: r.factor as number,
@@ -107,7 +111,7 @@ export function fromHfConfig(json: unknown, file = "config.json"): { config: Mod
   const j = json as Record<string, unknown>;
   const family = familyOf(file, j);
   if (j.hidden_act !== undefined && j.hidden_act !== "silu") {
-    throw new Error(`${file}: hidden_act = ${JSON.stringify(j.hidden_act)}: expected "silu"`);
+    throw new ArgumentError("hidden_act", j.hidden_act, `"silu"`, file);
   }
   if (family === "qwen2" && j.use_sliding_window === true) {
     throw new Error(`${file}: use_sliding_window = true: sliding-window Qwen2 layers are not supported (expected false)`);
@@ -133,6 +137,8 @@ export function fromHfConfig(json: unknown, file = "config.json"): { config: Mod
     bosTokenId: opt(j.bos_token_id),
     eosTokenId: opt(j.eos_token_id),
     padTokenId: opt(j.pad_token_id),
+    layerTypes: opt(j.layer_types),
+    layerSettings: opt(j.layer_type_settings),
   };
   try {
     return { config: config(input), torchDtype: typeof j.torch_dtype === "string" ? j.torch_dtype : null };
@@ -160,16 +166,14 @@ export function generationConfigFrom(json: unknown, fallback: ModelConfig, file 
   if (typeof j !== "object" || Array.isArray(j)) throw new Error(`${file}: expected a JSON object`);
   const id = (field: string, v: unknown, dflt: number | null): number | null => {
     if (v === undefined || v === null) return dflt;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
-      throw new Error(`${file}: ${field} = ${JSON.stringify(v)}: expected a token id`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new ArgumentError(field, v, "a token id", file);
     return v;
   };
   const eosRaw = j.eos_token_id ?? fallback.eosTokenId;
   const eosList = eosRaw === null || eosRaw === undefined ? [] : Array.isArray(eosRaw) ? eosRaw : [eosRaw];
   const num = (field: string, v: unknown, dflt: number): number => {
     if (v === undefined || v === null) return dflt;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
-      throw new Error(`${file}: ${field} = ${JSON.stringify(v)}: expected a number >= 0`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ArgumentError(field, v, "a number >= 0", file);
     return v;
   };
   return {

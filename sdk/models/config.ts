@@ -1,7 +1,9 @@
 // Model configs: a typed plain object, family defaults in one place, eager validation whose
 // errors name the field, the value and the allowed range.
 
+import { ArgumentError } from "../errors.js";
 import type { Llama3RopeScaling } from "../nn/rope.js";
+import { checkLayerTypes, type LayerSettings } from "./layer-types.js";
 
 export type { Llama3RopeScaling };
 
@@ -35,6 +37,10 @@ export interface ModelConfigInput {
   bosTokenId?: number | null;
   eosTokenId?: number | number[] | null;
   padTokenId?: number | null;
+  /** each layer's mixer type (config.json layer_types); default "full_attention" everywhere */
+  layerTypes?: readonly string[];
+  /** settings of each layer type in use, by type name (config.json layer_type_settings) */
+  layerSettings?: Readonly<Record<string, LayerSettings>>;
 }
 
 /** A validated config: every field present, plus the structure the family implies. */
@@ -88,6 +94,8 @@ const KNOWN_FIELDS = [
   "bosTokenId",
   "eosTokenId",
   "padTokenId",
+  "layerTypes",
+  "layerSettings",
   // derived fields, accepted so that config(config(x)) works
   "qkvBias",
   "outputBias",
@@ -95,23 +103,12 @@ const KNOWN_FIELDS = [
   "postNorm",
 ];
 
-export class ConfigError extends Error {
-  constructor(
-    readonly field: string,
-    readonly value: unknown,
-    allowed: string,
-  ) {
-    super(`ModelConfig.${field} = ${show(value)}: expected ${allowed}`);
+/** `ModelConfig.field = value: expected allowed`; `field` is the config's own name for it. */
+export class ConfigError extends ArgumentError {
+  constructor(field: string, value: unknown, allowed: string) {
+    super(field, value, allowed);
+    this.message = `ModelConfig.${this.message}`;
     this.name = "ConfigError";
-  }
-}
-
-function show(v: unknown): string {
-  if (typeof v === "number" || typeof v === "boolean" || v === null || v === undefined) return String(v);
-  try {
-    return JSON.stringify(v);
-  } catch {
-    return String(v);
   }
 }
 
@@ -171,7 +168,7 @@ export function config(input: ModelConfigInput): ModelConfig {
       throw new ConfigError(
         k,
         (input as unknown as Record<string, unknown>)[k],
-        `no such field (known: ${KNOWN_FIELDS.slice(0, 19).join(", ")})`,
+        `no such field (known: ${KNOWN_FIELDS.slice(0, 21).join(", ")})`,
       );
   }
   const family = input.family;
@@ -213,7 +210,7 @@ export function config(input: ModelConfigInput): ModelConfig {
     ? eos.map((e, i) => tokenId(`eosTokenId[${i}]`, e, vocabSize) as number)
     : tokenId("eosTokenId", eos, vocabSize);
 
-  return Object.freeze({
+  const base = {
     family,
     vocabSize,
     dModel,
@@ -237,5 +234,10 @@ export function config(input: ModelConfigInput): ModelConfig {
     outputBias: family !== "qwen2" && attentionBias,
     qkNorm: family === "olmo2",
     postNorm: family === "olmo2",
-  });
+  };
+  try {
+    return Object.freeze({ ...base, ...checkLayerTypes(input.layerTypes, input.layerSettings, base) });
+  } catch (e) {
+    throw e instanceof ArgumentError && !(e instanceof ConfigError) ? new ConfigError(e.field, e.value, e.expected) : e;
+  }
 }

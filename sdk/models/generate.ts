@@ -2,6 +2,7 @@
 // then one token per step. Temperature 0 is greedy.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { ArgumentError } from "../errors.js";
 import { DecodeCache } from "../nn/kv-cache.js";
 import { mulberry32 } from "../nn/random.js";
 import type { Model } from "./model.js";
@@ -23,7 +24,7 @@ export interface GenerateOptions {
 }
 
 function check(name: string, v: number, ok: boolean, allowed: string): void {
-  if (!ok) throw new Error(`generate: ${name} = ${v}: expected ${allowed}`);
+  if (!ok) throw new ArgumentError(name, v, allowed, "generate");
 }
 
 function samplingOf(model: Model, o: GenerateOptions): Sampling & { maxNewTokens: number; seed: number } {
@@ -101,6 +102,7 @@ export async function generate(
             keyMask: padding ? tf.tensor2d(mask, [B, mask[0].length], "float32") : null, // [B, S]
             cache,
             lastOnly: true,
+            training: false, // generation always runs in evaluation mode
           }), // [B, 1, V]
       ),
     );

@@ -1,16 +1,21 @@
-// The checkpoint layout a config implies: every weight's Hugging Face name, shape and init.
+// The checkpoint layout a config implies: every weight's Hugging Face name, shape and init. Each
+// layer's mixer ("self_attn") contributes the weights its layer type lists.
 
+import type { Rng } from "../nn/random.js";
 import type { ModelConfig } from "./config.js";
+import { getLayerType } from "./layer-types.js";
+
+/** How `create` fills a weight: N(0, initStd^2), zeros (biases), ones (norm gains), or a function of a seeded rng. */
+export type WeightInit = "normal" | "zeros" | "ones" | ((rng: Rng, size: number) => Float32Array);
 
 export interface WeightSpec {
   name: string;
   shape: number[];
-  /** what `create` fills it with: N(0, initStd^2), zeros (biases) or ones (norm gains) */
-  init: "normal" | "zeros" | "ones";
+  init: WeightInit;
 }
 
 export function weightSpecs(c: ModelConfig): WeightSpec[] {
-  const { vocabSize: V, dModel: C, dFf: F, nHeads: H, nKvHeads: Hkv, headDim: D } = c;
+  const { vocabSize: V, dModel: C, dFf: F } = c;
   const specs: WeightSpec[] = [{ name: "model.embed_tokens.weight", shape: [V, C], init: "normal" }];
   const lin = (name: string, out: number, inp: number, bias: boolean) => {
     specs.push({ name: `${name}.weight`, shape: [out, inp], init: "normal" });
@@ -19,14 +24,8 @@ export function weightSpecs(c: ModelConfig): WeightSpec[] {
   const norm = (name: string, n: number) => specs.push({ name: `${name}.weight`, shape: [n], init: "ones" });
   for (let i = 0; i < c.nLayers; i++) {
     const p = `model.layers.${i}`;
-    lin(`${p}.self_attn.q_proj`, H * D, C, c.qkvBias);
-    lin(`${p}.self_attn.k_proj`, Hkv * D, C, c.qkvBias);
-    lin(`${p}.self_attn.v_proj`, Hkv * D, C, c.qkvBias);
-    lin(`${p}.self_attn.o_proj`, C, H * D, c.outputBias);
-    if (c.qkNorm) {
-      norm(`${p}.self_attn.q_norm`, H * D);
-      norm(`${p}.self_attn.k_norm`, Hkv * D);
-    }
+    const type = c.layerTypes[i];
+    for (const w of getLayerType(type).weights(c, c.layerSettings[type], i)) specs.push({ ...w, name: `${p}.self_attn.${w.name}` });
     lin(`${p}.mlp.gate_proj`, F, C, c.mlpBias);
     lin(`${p}.mlp.up_proj`, F, C, c.mlpBias);
     lin(`${p}.mlp.down_proj`, C, F, c.mlpBias);

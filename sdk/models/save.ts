@@ -8,6 +8,8 @@ import { writeWeights } from "../io/weights.js";
 import { writeJsonAtomic } from "../io/atomic.js";
 import { writeHfConfig, toHfGenerationConfig, type TorchDtype } from "../io/hf-config.js";
 import type { Model } from "./model.js";
+import { checkSavable } from "./save-check.js";
+import { ArgumentError } from "../errors.js";
 
 export interface SaveOptions {
   /** stored dtype (default F32); F16 and BF16 round to nearest even */
@@ -20,7 +22,8 @@ const TORCH_DTYPE: Record<NonNullable<SaveOptions["dtype"]>, TorchDtype> = { F32
 
 export async function saveModel(model: Model, dir: string, opts: SaveOptions = {}): Promise<void> {
   const dtype = opts.dtype ?? "F32";
-  if (!(dtype in TORCH_DTYPE)) throw new Error(`save: dtype = ${JSON.stringify(dtype)}: expected F32, F16 or BF16`);
+  if (!(dtype in TORCH_DTYPE)) throw new ArgumentError("dtype", dtype, "F32, F16 or BF16", "save");
+  checkSavable(model);
   await mkdir(dir, { recursive: true });
   const tensors: Record<string, TensorInput> = {};
   for (const [name, v] of model.parameters()) {

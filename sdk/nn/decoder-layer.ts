@@ -3,6 +3,7 @@
 // family's checkpoints: both have post_attention_layernorm, at different places.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { fieldChildren, setFieldChild } from "./children.js";
 import { callModule, type Module } from "./module.js";
 import type { AttentionContext, AttentionModule } from "./self-attention.js";
 
@@ -10,11 +11,6 @@ export interface DecoderLayer extends Module {
   self_attn: AttentionModule;
   mlp: Module;
   forward(x: tf.Tensor3D, ctx: AttentionContext): tf.Tensor3D;
-}
-
-function swap(self: object, names: readonly string[], kind: string, name: string, module: Module): void {
-  if (!names.includes(name)) throw new Error(`${kind} has no child "${name}" (children: ${names.join(", ")})`);
-  (self as Record<string, Module>)[name] = module;
 }
 
 const PRE = ["self_attn", "mlp", "input_layernorm", "post_attention_layernorm"] as const;
@@ -36,12 +32,12 @@ export class PreNormLayer implements DecoderLayer {
     });
   }
 
-  *namedChildren(): Iterable<[string, Module]> {
-    for (const n of PRE) yield [n, this[n]];
+  namedChildren(): Iterable<[string, Module]> {
+    return fieldChildren(this, PRE);
   }
 
   setChild(name: string, module: Module): void {
-    swap(this, PRE, "PreNormLayer", name, module);
+    setFieldChild(this, "PreNormLayer", PRE, name, module);
   }
 }
 
@@ -64,11 +60,11 @@ export class PostNormLayer implements DecoderLayer {
     });
   }
 
-  *namedChildren(): Iterable<[string, Module]> {
-    for (const n of POST) yield [n, this[n]];
+  namedChildren(): Iterable<[string, Module]> {
+    return fieldChildren(this, POST);
   }
 
   setChild(name: string, module: Module): void {
-    swap(this, POST, "PostNormLayer", name, module);
+    setFieldChild(this, "PostNormLayer", POST, name, module);
   }
 }

@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ropeCosSin } from "./rope.js";
 import { attentionBias } from "./attention.js";
+import { fieldChildren, setFieldChild } from "./children.js";
 import { callModule, type Module } from "./module.js";
 import { ModuleList } from "./module-list.js";
 import type { DecodeCache } from "./kv-cache.js";
@@ -60,15 +61,14 @@ export class DecoderStack implements Module {
     });
   }
 
-  *namedChildren(): Iterable<[string, Module]> {
-    for (const n of CHILDREN) yield [n, this[n]];
+  namedChildren(): Iterable<[string, Module]> {
+    return fieldChildren(this, CHILDREN);
   }
 
   setChild(name: string, module: Module): void {
-    if (!(CHILDREN as readonly string[]).includes(name))
-      throw new Error(`DecoderStack has no child "${name}" (children: ${CHILDREN.join(", ")})`);
-    if (name === "layers" && !(module instanceof ModuleList))
-      throw new Error(`"layers" must stay a ModuleList; replace single layers ("layers.0") instead`);
-    (this as unknown as Record<string, Module>)[name] = module;
+    setFieldChild(this, "DecoderStack", CHILDREN, name, module, (n, m) => {
+      if (n === "layers" && !(m instanceof ModuleList))
+        throw new Error(`"layers" must stay a ModuleList; replace single layers ("layers.0") instead`);
+    });
   }
 }

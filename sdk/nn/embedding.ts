@@ -2,6 +2,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import type { Module } from "./module.js";
+import { parametrized } from "./parametrize.js";
 
 /** table[ids]: [B, T] -> [B, T, C]. Gather's own gradient sums repeated ids with UnsortedSegmentSum
  *  (sdk/backend/wasm-kernels supplies it on wasm). */
@@ -17,7 +18,7 @@ export class Embedding implements Module {
   }
 
   forward(ids: tf.Tensor2D): tf.Tensor3D {
-    return embed(ids, this.weight);
+    return tf.tidy(() => embed(ids, parametrized(this, "weight", this.weight)));
   }
 
   *namedParameters(): Iterable<[string, tf.Variable]> {

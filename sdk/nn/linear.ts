@@ -2,6 +2,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import type { LinearModule } from "./module.js";
+import { parametrized } from "./parametrize.js";
 
 /** y = x W^T + b on the last axis. */
 export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D | null): tf.Tensor {
@@ -34,7 +35,7 @@ export class Linear implements LinearModule {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return linear(x, this.weight, this.bias);
+    return tf.tidy(() => linear(x, parametrized(this, "weight", this.weight), this.bias && parametrized(this, "bias", this.bias)));
   }
 
   *namedParameters(): Iterable<[string, tf.Variable]> {

@@ -1,6 +1,7 @@
 // SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
 
 import * as tf from "@tensorflow/tfjs-core";
+import { fieldChildren, setFieldChild } from "./children.js";
 import { callModule, type LinearModule, type Module } from "./module.js";
 
 const CHILDREN = ["gate_proj", "up_proj", "down_proj"] as const;
@@ -21,13 +22,11 @@ export class SwiGLU implements Module {
     });
   }
 
-  *namedChildren(): Iterable<[string, Module]> {
-    for (const n of CHILDREN) yield [n, this[n]];
+  namedChildren(): Iterable<[string, Module]> {
+    return fieldChildren(this, CHILDREN);
   }
 
   setChild(name: string, module: Module): void {
-    if (!(CHILDREN as readonly string[]).includes(name))
-      throw new Error(`SwiGLU has no child "${name}" (children: ${CHILDREN.join(", ")})`);
-    (this as unknown as Record<string, Module>)[name] = module;
+    setFieldChild(this, "SwiGLU", CHILDREN, name, module);
   }
 }

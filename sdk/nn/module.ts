@@ -26,37 +26,87 @@ export interface LinearModule extends Module {
   forward(x: tf.Tensor): tf.Tensor;
 }
 
+/** The batch a forward runs on, as hooks see it. Tensors live during the forward only. */
+export interface HookBatch {
+  /** [B, T] 1 = real token, 0 = padding, for the tokens of this forward (all ones without padding) */
+  attentionMask: tf.Tensor2D;
+  /** [B, T] int32 labels of this batch (-100 = ignored), when the caller passed labels; else null */
+  labels: tf.Tensor2D | null;
+}
+
+/** What a hook gets besides the tensor. */
+export interface HookCall {
+  /** the hooked module */
+  module: Module;
+  /** every argument the module was called with (args[0] is its input) */
+  args: readonly unknown[];
+  /** the batch's attention mask and labels, when the module runs inside a model's forward; null otherwise */
+  batch: HookBatch | null;
+}
+
+/**
+ * Watchers of one module. Modules that read the same tensor get the same tf.Tensor object: q_proj,
+ * k_proj and v_proj of one attention block see one `x` (equal `x.id`), so shared inputs can be told
+ * apart from merely equal ones without hashing.
+ */
 export interface Hooks {
   /** called with the module's first argument before it runs */
-  input?: (x: tf.Tensor) => void;
+  input?: (x: tf.Tensor, call: HookCall) => void;
   /** called with the module's output */
-  output?: (y: tf.Tensor) => void;
+  output?: (y: tf.Tensor, call: HookCall) => void;
 }
 
 let active: Map<Module, Hooks[]> | null = null;
+let activeBatch: HookBatch | null = null;
 
-/** Run `fn` with `hooks` (module -> hooks) active; nested runs (a teacher inside a student) restore the outer set. */
-export function withHooks<T>(hooks: Map<Module, Hooks[]>, fn: () => T): T {
+/**
+ * Run `fn` with `hooks` (module -> hooks) active, and `batch` as what they see of the batch;
+ * nested runs (a teacher inside a student) restore the outer set.
+ */
+export function withHooks<T>(hooks: Map<Module, Hooks[]>, fn: () => T, batch: HookBatch | null = null): T {
   const outer = active;
+  const outerBatch = activeBatch;
   active = hooks.size ? hooks : null;
+  activeBatch = batch;
   try {
     return fn();
   } finally {
     active = outer;
+    activeBatch = outerBatch;
   }
 }
 
 /** Call a child module, running any hooks registered for it. */
 export function callModule<M extends Module>(m: M, ...args: Parameters<M["forward"]>): ReturnType<M["forward"]> {
   const hooks = active?.get(m);
-  if (hooks) for (const h of hooks) h.input?.(args[0] as tf.Tensor);
+  const call: HookCall | null = hooks ? { module: m, args, batch: activeBatch } : null;
+  if (hooks) for (const h of hooks) h.input?.(args[0] as tf.Tensor, call!);
   const y = m.forward(...args) as ReturnType<M["forward"]>;
-  if (hooks) for (const h of hooks) h.output?.(y);
+  if (hooks) for (const h of hooks) h.output?.(y, call!);
   return y;
 }
 
+/**
+ * Children that a seam hangs under a module without the module knowing (a parametrised weight's
+ * parametrisation lives under "<leaf>.parametrizations"). They take part in every walk.
+ */
+const attached = new WeakMap<Module, Map<string, Module>>();
+
+export function attachChild(m: Module, name: string, child: Module): void {
+  if (!attached.has(m)) attached.set(m, new Map());
+  attached.get(m)!.set(name, child);
+}
+
+export function detachChild(m: Module, name: string): void {
+  const kids = attached.get(m);
+  kids?.delete(name);
+  if (kids?.size === 0) attached.delete(m);
+}
+
 export function childrenOf(m: Module): [string, Module][] {
-  return m.namedChildren ? [...m.namedChildren()] : [];
+  const own: [string, Module][] = m.namedChildren ? [...m.namedChildren()] : [];
+  const extra = attached.get(m);
+  return extra ? [...own, ...extra] : own;
 }
 
 /** Every module below `root` (root included as ""), depth first, with its dotted path. */
@@ -65,16 +115,21 @@ export function* walkModules(root: Module, prefix = ""): Generator<[string, Modu
   for (const [name, child] of childrenOf(root)) yield* walkModules(child, prefix ? `${prefix}.${name}` : name);
 }
 
+/** Every (path, variable) pair, aliases included: a tied weight appears under each name that holds it. */
+export function* parameterPaths(root: Module): Generator<[string, tf.Variable]> {
+  for (const [path, m] of walkModules(root)) {
+    for (const [name, v] of m.namedParameters ? m.namedParameters() : []) yield [path ? `${path}.${name}` : name, v];
+  }
+}
+
 /** All parameters by dotted path; a variable reachable twice (tied weights) is listed once, first path wins. */
 export function namedParameters(root: Module): Map<string, tf.Variable> {
   const out = new Map<string, tf.Variable>();
   const seen = new Set<tf.Variable>();
-  for (const [path, m] of walkModules(root)) {
-    for (const [name, v] of m.namedParameters ? m.namedParameters() : []) {
-      if (seen.has(v)) continue;
-      seen.add(v);
-      out.set(path ? `${path}.${name}` : name, v);
-    }
+  for (const [path, v] of parameterPaths(root)) {
+    if (seen.has(v)) continue;
+    seen.add(v);
+    out.set(path, v);
   }
   return out;
 }
@@ -108,6 +163,7 @@ export function replaceModule(root: Module, path: string, replacement: Module): 
   if (!replacement || typeof replacement.forward !== "function") {
     throw new Error(`replaceModule("${path}"): the replacement has no forward() method`);
   }
+  if (path === "") throw new Error(`replaceModule(""): the root cannot be replaced; replace its parts`);
   const cut = path.lastIndexOf(".");
   const parentPath = cut < 0 ? "" : path.slice(0, cut);
   const name = path.slice(cut + 1);
@@ -123,4 +179,10 @@ export function replaceModule(root: Module, path: string, replacement: Module): 
   if (!parent.setChild) throw new Error(`replaceModule("${path}"): "${parentPath}" cannot swap its children`);
   parent.setChild(name, replacement);
   return old;
+}
+
+/** A module's class name for messages ("LoraLinear"), or "an object" for plain objects. */
+export function kindOf(m: Module): string {
+  const name = (m as object).constructor?.name;
+  return name && name !== "Object" ? name : "an object";
 }

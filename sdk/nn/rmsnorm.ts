@@ -2,6 +2,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import type { Module } from "./module.js";
+import { parametrized } from "./parametrize.js";
 
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
   return tf.tidy(() => {
@@ -18,7 +19,7 @@ export class RMSNorm implements Module {
   ) {}
 
   forward(x: tf.Tensor): tf.Tensor {
-    return rmsNorm(x, this.weight, this.eps);
+    return tf.tidy(() => rmsNorm(x, parametrized(this, "weight", this.weight), this.eps));
   }
 
   *namedParameters(): Iterable<[string, tf.Variable]> {

@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { applyRope } from "./rope.js";
 import { groupedAttention } from "./attention.js";
 import { KVState, type StateSlot } from "./kv-cache.js";
+import { fieldChildren, setFieldChild } from "./children.js";
 import { callModule, type LinearModule, type Module } from "./module.js";
 
 /** Everything an attention module gets besides its input; built once per forward by the model. */
@@ -34,7 +35,6 @@ export interface AttentionShape {
 }
 
 const CHILDREN = ["q_proj", "k_proj", "v_proj", "o_proj", "q_norm", "k_norm"] as const;
-type ChildName = (typeof CHILDREN)[number];
 
 export class SelfAttention implements AttentionModule {
   q_proj: LinearModule;
@@ -89,17 +89,11 @@ export class SelfAttention implements AttentionModule {
     });
   }
 
-  *namedChildren(): Iterable<[string, Module]> {
-    for (const n of CHILDREN) {
-      const m = this[n];
-      if (m) yield [n, m];
-    }
+  namedChildren(): Iterable<[string, Module]> {
+    return fieldChildren(this, CHILDREN);
   }
 
   setChild(name: string, module: Module): void {
-    if (!CHILDREN.includes(name as ChildName) || this[name as ChildName] === null) {
-      throw new Error(`SelfAttention has no child "${name}" (children: ${[...this.namedChildren()].map(([n]) => n).join(", ")})`);
-    }
-    (this as unknown as Record<string, Module>)[name] = module;
+    setFieldChild(this, "SelfAttention", CHILDREN, name, module);
   }
 }

@@ -2,6 +2,7 @@
 // Every example is a prompt ending in "=" and an answer ending in <eos>; the answer is what must
 // match exactly.
 
+import { ArgumentError } from "../errors.js";
 import type { Rng } from "./rng.js";
 
 export interface Example {
@@ -18,9 +19,9 @@ export interface TaskSpec<O extends object> {
   generate(rng: Rng, o: O): Example;
 }
 
-export class TaskConfigError extends Error {
+export class TaskConfigError extends ArgumentError {
   constructor(task: string, field: string, value: unknown, allowed: string) {
-    super(`tasks.${task}: ${field} = ${String(value)}: expected ${allowed}`);
+    super(field, value, allowed, `tasks.${task}`);
     this.name = "TaskConfigError";
   }
 }

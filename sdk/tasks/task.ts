@@ -64,7 +64,7 @@ export async function forcedMatches(model: Model, examples: Example[], batchSize
   for (let s = 0; s < examples.length; s += batchSize) {
     const chunk = examples.slice(s, s + batchSize);
     const { ids, width } = forcedInputs(chunk);
-    const am = tf.tidy(() => tf.argMax(model.logits(ids), -1)); // [B, width]
+    const am = tf.tidy(() => tf.argMax(model.logits(ids, { training: false }), -1)); // [B, width]
     const pred = (await am.data()) as Int32Array;
     am.dispose();
     out.push(...forcedHits(chunk, pred, width));

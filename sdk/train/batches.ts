@@ -1,6 +1,7 @@
 // Random windows over token-id arrays: batch i is a pure function of (seed, i), so a resumed run
 // draws the same batches. Iterable too (batch 0, 1, 2, ...).
 
+import { ArgumentError } from "../errors.js";
 import { mulberry32, subSeed } from "../nn/random.js";
 import type { Batch } from "./data.js";
 
@@ -14,7 +15,7 @@ export interface BatchesOptions {
 export type BatchStream = ((index: number) => Batch) & Iterable<Batch>;
 
 function positiveInt(field: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new Error(`batches: ${field} = ${String(v)}: expected an integer >= 1`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new ArgumentError(field, v, "an integer >= 1", "batches");
   return v;
 }
 

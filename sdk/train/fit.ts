@@ -8,6 +8,8 @@ import { clipByGlobalNorm } from "./clip.js";
 import { causalLmLoss } from "./loss.js";
 import { lrAt } from "./schedule.js";
 import { resolveParams } from "./params.js";
+import { gradientsOf } from "./grads.js";
+import { withTraining } from "../nn/mode.js";
 import { checkBatch, openSource, type Batch, type Data } from "./data.js";
 import { History } from "./history.js";
 import { progressSink } from "./progress.js";
@@ -17,7 +19,7 @@ import { fitConfig, type FitConfig, type FitOptions, type ProgressEvent } from "
 type Checked = Required<Pick<Batch, "ids" | "labels">> & Batch;
 
 function defaultLoss(model: Model, b: Checked): tf.Scalar {
-  const logits = model.logits(b.ids, b.mask ? { attentionMask: b.mask } : {}); // [B, T, V]
+  const logits = model.logits(b.ids, { attentionMask: b.mask, labels: b.labels }); // [B, T, V]
   const loss = causalLmLoss(logits, b.labels); // []
   logits.dispose();
   return loss;
@@ -40,7 +42,8 @@ async function accumulate(
     const b = await next();
     const checked = { ...b, ...checkBatch(b, model.config.vocabSize, `fit: step ${step + 1}, batch ${k}`) };
     tokens += checked.ids.length * checked.ids[0].length;
-    const { value, grads } = tf.variableGrads(() => lossFn(model, checked), vars);
+    // training mode for everything the loss runs, the model and any head outside it
+    const { value, grads } = gradientsOf(() => withTraining(true, () => lossFn(model, checked)), vars);
     loss += value.dataSync()[0];
     value.dispose();
     if (!sum) sum = new Map(Object.entries(grads).map(([vn, g]) => [nameOf.get(vn)!, g]));
@@ -63,7 +66,11 @@ async function accumulate(
   return { loss: loss / c.accumulate, grads: sum!, tokens };
 }
 
-/** Train `model` in place on `data`; returns the loss history (it displays as a chart). */
+/**
+ * Train `model` in place on `data`; returns the loss history (it displays as a chart). Trains the
+ * model's trainable parameters, or what `params` selects; runs its steps in training mode and
+ * gives the model back in the mode it had.
+ */
 export async function fit(model: Model, data: Data, options: FitOptions): Promise<History> {
   const c = fitConfig(options);
   const trainable = resolveParams(model.parameters(), c.params, c.lr, c.weightDecay);
@@ -75,6 +82,8 @@ export async function fit(model: Model, data: Data, options: FitOptions): Promis
   let start = 0;
   let position = 0;
   const source = { close: async () => undefined } as { close(): Promise<void>; next?: () => Promise<Batch>; position?: number };
+  const wasTraining = model.training;
+  model.train();
   try {
     if (c.checkpoint) {
       const st = await loadCheckpoint(c.checkpoint.dir, model.parameters(), opt);
@@ -131,6 +140,7 @@ export async function fit(model: Model, data: Data, options: FitOptions): Promis
     sink.done();
     return history;
   } finally {
+    model.train(wasTraining);
     opt.dispose();
     await source.close();
   }

@@ -3,6 +3,7 @@
 // joined with the end-of-sequence token and cut into seqLen windows; batch i is a pure function of (seed, i).
 
 import { readFile } from "node:fs/promises";
+import { ArgumentError } from "../errors.js";
 import { mulberry32, subSeed } from "../nn/random.js";
 import { streamOf, type BatchStream } from "./batches.js";
 
@@ -47,7 +48,7 @@ function renderChat(tok: TextTokenizer, messages: { role: string; content: strin
 
 export async function jsonl(path: string, tokenizer: TextTokenizer, opts: JsonlOptions): Promise<JsonlStream> {
   for (const f of ["seqLen", "batchSize"] as const) {
-    if (!Number.isInteger(opts[f]) || opts[f] < 1) throw new Error(`jsonl: ${f} = ${opts[f]}: expected an integer >= 1`);
+    if (!Number.isInteger(opts[f]) || opts[f] < 1) throw new ArgumentError(f, opts[f], "an integer >= 1", "jsonl");
   }
   const lines = (await readFile(path, "utf8"))
     .split("\n")

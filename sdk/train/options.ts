@@ -2,6 +2,7 @@
 // the field, the value and the allowed range.
 
 import type * as tf from "@tensorflow/tfjs-core";
+import { ArgumentError } from "../errors.js";
 import type { Model } from "../models/model.js";
 import { SCHEDULES, type Schedule } from "./schedule.js";
 import type { ParamsOption } from "./params.js";
@@ -52,9 +53,9 @@ export interface FitOptions {
 export type FitConfig = Required<Omit<FitOptions, "loss" | "checkpoint" | "params" | "onProgress">> &
   Pick<FitOptions, "loss" | "checkpoint" | "params" | "onProgress">;
 
-export class FitConfigError extends Error {
+export class FitConfigError extends ArgumentError {
   constructor(field: string, value: unknown, allowed: string) {
-    super(`fit: ${field} = ${typeof value === "string" ? JSON.stringify(value) : String(value)}: expected ${allowed}`);
+    super(field, value, allowed, "fit");
     this.name = "FitConfigError";
   }
 }
