@@ -25,7 +25,7 @@ export function modelDisplay(m: Model): Record<string, string> {
   const c = m.config;
   const total = m.numParams();
   const trainable = m.numParams("trainable");
-  const params = trainable === total ? formatCount(total) : `${formatCount(total)} (${formatCount(trainable)} trainable)`;
+  const params = `${formatCount(total)} params${trainable === total ? "" : ` (${formatCount(trainable)} trainable)`}`;
   const parametrised = [...parametrizations(m).values()];
   const rows: [string, string][] = [
     ["family", c.family],
@@ -47,7 +47,7 @@ export function modelDisplay(m: Model): Record<string, string> {
     for (const p of new Set(parametrised)) kinds.set(kindOf(p), (kinds.get(kindOf(p)) ?? 0) + 1);
     rows.push(["parametrised weights", [...kinds].map(([k, n]) => `${n} ${k}`).join(", ")]);
   }
-  const plain = `Model(${c.family}, ${params} params, ${c.nLayers} layers, d=${c.dModel}, heads ${c.nHeads}/${c.nKvHeads}, vocab ${c.vocabSize})`;
+  const plain = `Model(${c.family}, ${params}, ${c.nLayers} layers, d=${c.dModel}, heads ${c.nHeads}/${c.nKvHeads}, vocab ${c.vocabSize})`;
   const html =
     `<table><caption style="text-align:left"><b>${esc(c.family)}</b> causal LM</caption>` +
     rows.map(([k, v]) => `<tr><th style="text-align:left">${esc(k)}</th><td style="text-align:left">${esc(v)}</td></tr>`).join("") +

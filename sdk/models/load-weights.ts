@@ -8,7 +8,7 @@ import { groupPaths } from "../nn/paths.js";
 /** Plain tensor data, as sr.io.readSafetensors returns it. */
 export interface TensorValues {
   shape: number[];
-  data: ArrayLike<number>;
+  data: ArrayLike<number> | BigInt64Array;
 }
 
 /** A model (anything with parameters()), or name -> tensor. */
@@ -73,7 +73,8 @@ export function loadWeights(target: Module, source: WeightSource, opts: LoadWeig
   for (const [name, t] of plan) {
     const v = own.get(name)!;
     tf.tidy(() => {
-      const value = t instanceof tf.Tensor ? tf.cast(t, "float32") : tf.tensor(Float32Array.from(t.data), t.shape, "float32");
+      const data = t instanceof tf.Tensor || t.data instanceof Float32Array ? null : Float32Array.from(t.data as ArrayLike<number>, Number);
+      const value = t instanceof tf.Tensor ? tf.cast(t, "float32") : tf.tensor(data ?? (t.data as Float32Array), t.shape, "float32");
       v.assign(value);
     });
   }

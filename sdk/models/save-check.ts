@@ -66,7 +66,8 @@ export function checkSavable(model: Savable): void {
   const extra = [...held.keys()].filter((n) => !known.has(n));
   const missing = [...known].filter((n) => !held.has(n));
   if (extra.length || missing.length) {
-    const paths = modulePaths(known);
+    // a tied head is a module of the layout too, though its weight is stored once, as the embedding
+    const paths = modulePaths(model.config.tieEmbeddings ? [...known, "lm_head.weight"] : known);
     const wrappers = new Map<string, Module>();
     for (const n of [...extra, ...missing]) {
       const at = blame(model, n, paths);

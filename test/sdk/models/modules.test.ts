@@ -207,7 +207,7 @@ test("a model displays itself in Jupyter (family, params, layers)", async () => 
   const m = await load(fixtureDir("llama"));
   const bundle = (m as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for("Jupyter.display")]();
   assert.match(bundle["text/plain"], /^Model\(llama, \d+(\.\d)?K params, 2 layers, d=32, heads 4\/2, vocab 64\)$/);
-  assert.match(bundle["text/html"], /<table>.*llama.*parameters.*layers<\/th><td[^>]*>2</);
+  assert.match(bundle["text/html"], /<table>.*llama.*parameters.*layers<\/th><td[^>]*>2 \(full_attention x 2\)</);
   assert.equal(String(m), bundle["text/plain"]);
   m.dispose();
 });
