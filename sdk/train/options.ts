@@ -42,6 +42,7 @@ export interface FitOptions {
   eps?: number;
   /** write a checkpoint every `every` steps (and at the end) to dir; a dir with one resumes from it */
   checkpoint?: { dir: string; every: number; keep?: number };
+  /** which parameters train (default: every trainable one; a list of names may name frozen ones) */
   params?: ParamsOption;
   onProgress?: (e: ProgressEvent) => void;
   /** progress label (default "train") */
