@@ -5,7 +5,6 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import "../nn/gradients.js"; // autodiff through the model needs tfjs-core's gradients registered
-import { ArgumentError } from "../errors.js";
 import {
   callModule,
   getModule,
@@ -18,7 +17,7 @@ import {
   type Module,
 } from "../nn/module.js";
 import { fieldChildren, setFieldChild } from "../nn/children.js";
-import { DecoderStack, attentionContext, type StackRun } from "../nn/decoder-stack.js";
+import { DecoderStack, type StackRun } from "../nn/decoder-stack.js";
 import { freeze, unfreeze } from "../nn/freeze.js";
 import { withTraining } from "../nn/mode.js";
 import { parametrize, unparametrize, type Parametrization, type UnparametrizeOptions } from "../nn/parametrize.js";
@@ -27,7 +26,8 @@ import { replaceModules } from "../nn/replace.js";
 import type { Tokenizer } from "../io/tokenizer.js";
 import { generationConfigFrom, type GenerationConfig } from "../io/hf-config.js";
 import type { ModelConfig } from "./config.js";
-import { arangeRows, hasPadding, idRows, labelRows, maskRows, positionRows, positionsFromMask, type IntRows } from "./inputs.js";
+import { hasPadding, idRows, labelRows, type IntRows } from "./inputs.js";
+import { hookBatch, runLayerAlone, tokenLayout, type RunLayerOptions } from "./run.js";
 import { generate, type GenerateOptions } from "./generate.js";
 import { saveModel, type SaveOptions } from "./save.js";
 import { modelDisplay } from "./display.js";
@@ -45,12 +45,7 @@ export interface LogitsOptions {
   training?: boolean;
 }
 
-/** Options of runAttention / runLayer: the token layout of x [B, T, C], as in logits(). */
-export interface RunLayerOptions {
-  attentionMask?: IntRows;
-  positionIds?: IntRows;
-  training?: boolean;
-}
+export type { RunLayerOptions };
 
 export interface ModelExtras {
   tokenizer?: Tokenizer | null;
@@ -100,12 +95,9 @@ export class Model implements Module {
    * otherwise. logits() and hidden() check their inputs and call this.
    */
   forward(ids: tf.Tensor2D, run: ForwardRun): tf.Tensor3D {
-    return tf.tidy(() => {
-      const hooks = this.activeHooks();
-      const batch = hooks.size ? hookBatch(ids.shape[0], ids.shape[1], run) : null;
-      return withTraining(run.training ?? this.training, () =>
-        withHooks(
-          hooks,
+    return tf.tidy(() =>
+      withTraining(run.training ?? this.training, () =>
+        this.withHooks(
           () => {
             let h = callModule(this.model, ids, run); // [B, T, C]
             if (run.lastOnly) {
@@ -115,10 +107,10 @@ export class Model implements Module {
             if (run.output === "hidden") return h; // [B, T, C]
             return callModule(this.lm_head, h) as tf.Tensor3D; // [B, T, V]
           },
-          batch,
+          () => hookBatch(ids.shape[0], ids.shape[1], run),
         ),
-      );
-    });
+      ),
+    );
   }
 
   /** Next-token logits [B, T, V] (float32) for ids [B, T]. */
@@ -137,7 +129,7 @@ export class Model implements Module {
   private run(ids: IntRows, opts: LogitsOptions, output: "logits" | "hidden"): tf.Tensor3D {
     const rows = idRows(ids, this.config.vocabSize);
     const [B, T] = [rows.length, rows[0].length];
-    const { mask, pos } = this.layout(B, T, opts);
+    const { mask, pos } = tokenLayout(B, T, opts);
     const labels = opts.labels === undefined ? null : labelRows(opts.labels, B, T, this.config.vocabSize);
     return tf.tidy(() => {
       const idsT = tf.tensor2d(rows, [B, T], "int32"); // [B, T]
@@ -148,13 +140,6 @@ export class Model implements Module {
     });
   }
 
-  /** Checked attention mask and positions for B rows of T tokens. */
-  private layout(B: number, T: number, opts: RunLayerOptions): { mask: number[][] | null; pos: number[][] } {
-    const mask = opts.attentionMask === undefined ? null : maskRows(opts.attentionMask, B, T);
-    const pos = opts.positionIds !== undefined ? positionRows(opts.positionIds, B, T) : mask ? positionsFromMask(mask) : arangeRows(B, T);
-    return { mask, pos };
-  }
-
   /**
    * Run the mixer of decoder layer `layer` ("model.layers.<layer>.self_attn") alone on hidden states
    * x [B, T, C], with the rotary tables and causal/padding bias the full forward would give it:
@@ -162,36 +147,12 @@ export class Model implements Module {
    * and compares the outputs. Hooks and mode apply as in forward().
    */
   runAttention(layer: number, x: tf.Tensor3D, opts: RunLayerOptions = {}): tf.Tensor3D {
-    return this.runPart(layer, "attention", x, opts);
+    return runLayerAlone(this, layer, "attention", x, opts);
   }
 
   /** Run decoder layer `layer` (mixer, MLP, norms, residuals) alone on x [B, T, C]: [B, T, C]. */
   runLayer(layer: number, x: tf.Tensor3D, opts: RunLayerOptions = {}): tf.Tensor3D {
-    return this.runPart(layer, "layer", x, opts);
-  }
-
-  private runPart(layer: number, part: "attention" | "layer", x: tf.Tensor3D, opts: RunLayerOptions): tf.Tensor3D {
-    const n = this.model.layers.length;
-    if (!Number.isInteger(layer) || layer < 0 || layer >= n) {
-      throw new ArgumentError("layer", layer, `an integer in [0, ${n - 1}]`, part === "attention" ? "runAttention" : "runLayer");
-    }
-    const C = this.config.dModel;
-    if (!(x instanceof tf.Tensor) || x.rank !== 3 || x.shape[2] !== C) {
-      throw new ArgumentError("x.shape", x?.shape, `[B, T, ${C}] hidden states`, part === "attention" ? "runAttention" : "runLayer");
-    }
-    const [B, T] = x.shape;
-    const { mask, pos } = this.layout(B, T, opts);
-    const block = this.model.layers.items[layer];
-    return tf.tidy(() => {
-      const positions = tf.tensor2d(pos, [B, T], "int32"); // [B, T]
-      const keyMask = hasPadding(mask) ? tf.tensor2d(mask!, [B, T], "float32") : null; // [B, T]
-      const ctx = attentionContext(this.model.invFreq, positions, keyMask);
-      const hooks = this.activeHooks();
-      const batch = hooks.size ? hookBatch(B, T, { keyMask }) : null;
-      return withTraining(opts.training ?? this.training, () =>
-        withHooks(hooks, () => (part === "attention" ? callModule(block.self_attn, x, ctx) : callModule(block, x, ctx)), batch),
-      ); // [B, T, C]
-    });
+    return runLayerAlone(this, layer, "layer", x, opts);
   }
 
   /**
@@ -216,9 +177,13 @@ export class Model implements Module {
     return active;
   }
 
-  /** Run `fn` with this model's hooks active (forward() already does; for code that calls submodules itself). */
-  withHooks<T>(fn: () => T): T {
-    return withHooks(this.activeHooks(), fn);
+  /**
+   * Run `fn` with this model's hooks active (forward() already does; for code that calls submodules
+   * itself). `batch` gives what hooks see of the batch; it is called only when there are hooks.
+   */
+  withHooks<T>(fn: () => T, batch?: () => HookBatch | null): T {
+    const hooks = this.activeHooks();
+    return withHooks(hooks, fn, hooks.size && batch ? batch() : null);
   }
 
   /**
@@ -345,11 +310,4 @@ export class Model implements Module {
   toString(): string {
     return modelDisplay(this)["text/plain"];
   }
-}
-
-/** What hooks see of the batch: the mask over this forward's T tokens (the last T key positions), and labels. */
-function hookBatch(B: number, T: number, run: { keyMask?: tf.Tensor2D | null; labels?: tf.Tensor2D | null }): HookBatch {
-  const km = run.keyMask ?? null;
-  const attentionMask = km ? (tf.slice(km, [0, km.shape[1] - T], [B, T]) as tf.Tensor2D) : (tf.ones([B, T]) as tf.Tensor2D); // [B, T]
-  return { attentionMask, labels: run.labels ?? null };
 }

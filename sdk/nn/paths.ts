@@ -29,9 +29,15 @@ export const endsWithPath = (path: string, entry: string) => path === entry || p
 /** True when `name` is `entry` or lies under it ("model.layers.0" holds "model.layers.0.mlp.up_proj.weight"). */
 export const underPath = (name: string, entry: string) => name === entry || name.startsWith(`${entry}.`);
 
+/** A copy without the g and y flags, whose test() would otherwise carry lastIndex from one path to the next. */
+const stateless = (re: RegExp) => new RegExp(re.source, re.flags.replace(/[gy]/g, ""));
+
 export function moduleMatcher(m: ModuleMatch): (path: string, module: Module) => boolean {
   if (typeof m === "function") return m;
-  if (m instanceof RegExp) return (p) => new RegExp(m.source, m.flags.replace("g", "")).test(p);
+  if (m instanceof RegExp) {
+    const re = stateless(m);
+    return (p) => re.test(p);
+  }
   const list = typeof m === "string" ? [m] : m;
   return (p) => list.some((e) => endsWithPath(p, e));
 }
@@ -39,7 +45,10 @@ export function moduleMatcher(m: ModuleMatch): (path: string, module: Module) =>
 export function paramMatcher(m: ParamMatch | undefined): (name: string) => boolean {
   if (m === undefined) return () => true;
   if (typeof m === "function") return m;
-  if (m instanceof RegExp) return (n) => new RegExp(m.source, m.flags.replace("g", "")).test(n);
+  if (m instanceof RegExp) {
+    const re = stateless(m);
+    return (n) => re.test(n);
+  }
   const list = typeof m === "string" ? [m] : m;
   return (n) => list.some((e) => underPath(n, e));
 }
