@@ -3,6 +3,7 @@
 
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { ArgumentError } from "../errors.js";
 import { DTYPE_BYTES, type Dtype } from "./dtypes.js";
 import { readSafetensors, writeSafetensors, type TensorData, type TensorInput } from "./safetensors.js";
 import { writeJsonAtomic } from "./atomic.js";
@@ -24,7 +25,7 @@ export async function readIndex(dir: string): Promise<Map<string, string> | unde
   const out = new Map<string, string>();
   for (const [name, file] of Object.entries(map)) {
     if (typeof file !== "string" || !/^[\w.-]+\.safetensors$/.test(file) || file.startsWith(".")) {
-      throw new Error(`${path}: weight_map["${name}"] = ${JSON.stringify(file)}: expected a .safetensors file name in the same directory`);
+      throw new ArgumentError(`weight_map["${name}"]`, file, "a .safetensors file name in the same directory", path);
     }
     out.set(name, file);
   }
@@ -89,7 +90,7 @@ export async function writeWeights(dir: string, tensors: Record<string, TensorIn
   const total = Object.values(tensors).reduce((a, t) => a + byteSize(t), 0);
   const max = opts.maxShardBytes;
   if (max !== undefined && !(Number.isFinite(max) && max > 0)) {
-    throw new Error(`save: maxShardBytes = ${max}: expected a positive number of bytes`);
+    throw new ArgumentError("maxShardBytes", max, "a positive number of bytes", "save");
   }
   const written: string[] = [];
   if (max === undefined || total <= max) {
