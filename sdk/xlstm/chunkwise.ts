@@ -1,0 +1,148 @@
+// The mLSTM's chunkwise form: the parallel form inside chunks of L tokens, the recurrent state
+// between chunks. What trains: O(S L) work and memory for the outputs, no [S, S] matrix.
+//
+// The states entering every chunk are computed at once rather than in a loop over chunks: with
+// a_j the log weight of token j at its chunk's end and A_c = max_j a_j, chunk c adds
+// dC_c = sum_j exp(a_j - A_c) k_j [v_j, 1]^T, and the state after chunk c is
+//     C_c = sum_{c' <= c} exp(G(c', c] + A_c' - m_c) dC_c'     (c' = 0: the initial state, A_0 = m_0)
+// with G(c', c] the summed log forget gates of chunks c'+1..c and m_c the largest exponent: one
+// [NC, NC+1] weight matrix times the stacked dC. NC is S / L (16 at S = 1024, L = 64), so this costs
+// far less than the intra-chunk products, and the kernel count does not grow with S.
+//
+// Values carry an extra column of ones ([v, 1]), so one product yields both q.C and the normaliser
+// q.n, inside a chunk and from the state: C here is [C, n] side by side, [Dqk, Dv+1].
+//
+// Any S: the last chunk is padded with tokens that change nothing. A padded token has i~ = -inf
+// (input weight exp(-inf) = 0: it writes nothing into C or n) and logsigmoid(f~) = 0 (forget gate
+// 1: it decays nothing), and q = k = v = 0. Outputs at real positions never see later tokens, so
+// they are unchanged; the state after the padding is the state after the last real token.
+
+import * as tf from "@tensorflow/tfjs-core";
+import { logGates } from "./gates.js";
+import { DEFAULT_CHUNK_SIZE, positiveInteger, resolveMlstmOptions, sequenceDims } from "./options.js";
+import type { MlstmSequenceResult, MlstmStateOptions } from "./recurrent.js";
+import { segsum } from "./segsum.js";
+import { checkState } from "./state.js";
+
+export interface MlstmChunkwiseOptions extends MlstmStateOptions {
+  /** Tokens per chunk, L. Default 64 (the reference's); clamped to S. */
+  chunkSize?: number;
+}
+
+/**
+ * mLSTM over a sequence in the chunkwise form (the form to train with, and to prefill with before
+ * decoding token by token with {@link mlstmStep}: `returnState` gives the state to continue from).
+ *
+ * @param q [B, H, S, Dqk]
+ * @param k [B, H, S, Dqk]
+ * @param v [B, H, S, Dv]
+ * @param iPre [B, H, S]
+ * @param fPre [B, H, S]
+ * @returns h [B, H, S, Dv]; with `returnState`, {h, state}
+ */
+export function mlstmChunkwise(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  iPre: tf.Tensor3D,
+  fPre: tf.Tensor3D,
+  opts: MlstmChunkwiseOptions & { returnState: true },
+): MlstmSequenceResult;
+export function mlstmChunkwise(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  iPre: tf.Tensor3D,
+  fPre: tf.Tensor3D,
+  opts?: MlstmChunkwiseOptions,
+): tf.Tensor4D;
+export function mlstmChunkwise(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  iPre: tf.Tensor3D,
+  fPre: tf.Tensor3D,
+  opts: MlstmChunkwiseOptions = {},
+): tf.Tensor4D | MlstmSequenceResult {
+  const fn = "mlstmChunkwise";
+  const o = resolveMlstmOptions(fn, opts);
+  const chunkSize = positiveInteger(fn, "chunkSize", opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const { B, H, S, K, V } = sequenceDims(fn, q, k, v, iPre, fPre);
+  const init = opts.initialState ?? null;
+  if (init) checkState(fn, "initialState", init, B, H, K, V);
+  const L = Math.min(chunkSize, S);
+  const NC = Math.ceil(S / L);
+  const P = NC * L - S; // padded tokens at the end
+  const V1 = V + 1;
+
+  const result = tf.tidy(() => {
+    const gates = logGates(iPre, fPre, o.gateSoftCap); // [B, H, S] each
+    const padSeq = (x: tf.Tensor, value = 0): tf.Tensor => {
+      if (P === 0) return x;
+      const widths: [number, number][] = x.shape.map((_, i) => (i === 2 ? [0, P] : [0, 0]));
+      return tf.pad(x, widths, value); // [B, H, NC*L, ...]
+    };
+    const logI = tf.reshape(padSeq(gates.logI, Number.NEGATIVE_INFINITY), [B, H, NC, L]); // [B, H, NC, L]
+    const logF = tf.reshape(padSeq(gates.logF, 0), [B, H, NC, L]); // [B, H, NC, L]
+    const qc = tf.reshape(padSeq(tf.mul(q, 1 / Math.sqrt(K))), [B, H, NC, L, K]); // [B, H, NC, L, Dqk] scaled
+    const kc = tf.reshape(padSeq(k), [B, H, NC, L, K]); // [B, H, NC, L, Dqk]
+    const vc = tf.reshape(padSeq(tf.concat([v, tf.ones([B, H, S, 1])], 3)), [B, H, NC, L, V1]); // [B, H, NC, L, Dv+1]
+
+    // log weights inside each chunk
+    const logDecayIn = tf.cumsum(logF, 3); // [B, H, NC, L] decay from the chunk's start through t
+    const logDecayOut = tf.cumsum(logF, 3, true, true); // [B, H, NC, L] decay after j to the chunk's end
+    const logDecayChunk = tf.sum(logF, 3); // [B, H, NC] decay across the whole chunk
+    const logD = tf.add(segsum(logF), tf.reshape(logI, [B, H, NC, 1, L])); // [B, H, NC, L(t), L(s)]
+
+    // states after every chunk, at once
+    const a = tf.add(logDecayOut, logI); // [B, H, NC, L] token j's log weight at its chunk's end
+    const aMax = tf.max(a, 3); // [B, H, NC]
+    const kw = tf.mul(kc, tf.reshape(tf.exp(tf.sub(a, tf.reshape(aMax, [B, H, NC, 1]))), [B, H, NC, L, 1])); // [B, H, NC, L, Dqk]
+    const dC = tf.matMul(kw, vc, true, false); // [B, H, NC, Dqk, Dv+1]
+    const C0 = init ? tf.concat([init.C, tf.reshape(init.n, [B, H, K, 1])], 3) : tf.zeros([B, H, K, V1]); // [B, H, Dqk, Dv+1]
+    const m0 = init ? init.m : tf.fill([B, H], o.mInit === "zero" ? 0 : Number.NEGATIVE_INFINITY); // [B, H]
+    const dCAll = tf.concat([tf.reshape(C0, [B, H, 1, K * V1]), tf.reshape(dC, [B, H, NC, K * V1])], 2); // [B, H, NC+1, Dqk*(Dv+1)]
+    const aMaxAll = tf.concat([tf.reshape(m0, [B, H, 1]), aMax], 2); // [B, H, NC+1]
+    const logDecayAll = tf.pad(logDecayChunk, [
+      [0, 0],
+      [0, 0],
+      [1, 0],
+    ]); // [B, H, NC+1] (entry 0 never summed)
+    const logW = tf.add(tf.slice(segsum(logDecayAll), [0, 0, 1, 0], [B, H, NC, NC + 1]), tf.reshape(aMaxAll, [B, H, 1, NC + 1])); // [B, H, NC (after chunk c), NC+1 (contribution c')]
+    const mAfter = tf.max(logW, 3); // [B, H, NC]
+    const W = tf.exp(tf.sub(logW, tf.reshape(mAfter, [B, H, NC, 1]))); // [B, H, NC, NC+1]
+    const CAfter = tf.matMul(W, dCAll); // [B, H, NC, Dqk*(Dv+1)]
+
+    // states entering every chunk: the initial one, then those after chunks 1..NC-1
+    const CBefore = tf.reshape(
+      NC === 1
+        ? tf.reshape(C0, [B, H, 1, K * V1])
+        : tf.concat([tf.reshape(C0, [B, H, 1, K * V1]), tf.slice(CAfter, [0, 0, 0, 0], [B, H, NC - 1, K * V1])], 2),
+      [B, H, NC, K, V1],
+    ); // [B, H, NC, Dqk, Dv+1]
+    const mBefore =
+      NC === 1 ? tf.reshape(m0, [B, H, 1]) : tf.concat([tf.reshape(m0, [B, H, 1]), tf.slice(mAfter, [0, 0, 0], [B, H, NC - 1])], 2); // [B, H, NC]
+
+    // outputs: the entering state's part and the intra-chunk part under one stabiliser
+    const mInter = tf.add(logDecayIn, tf.reshape(mBefore, [B, H, NC, 1])); // [B, H, NC, L] log weight of the entering state at t
+    const m = tf.maximum(mInter, tf.max(logD, 4)); // [B, H, NC, L]
+    const D = tf.exp(tf.sub(logD, tf.reshape(m, [B, H, NC, L, 1]))); // [B, H, NC, L, L]
+    const scores = tf.mul(tf.matMul(qc, kc, false, true), D); // [B, H, NC, L, L]
+    const qInter = tf.mul(qc, tf.reshape(tf.exp(tf.sub(mInter, m)), [B, H, NC, L, 1])); // [B, H, NC, L, Dqk]
+    const numer = tf.add(tf.matMul(qInter, CBefore), tf.matMul(scores, vc)); // [B, H, NC, L, Dv+1]
+    const [hNum, qn] = tf.split(tf.reshape(numer, [B, H, NC * L, V1]), [V, 1], 3); // [B, H, NC*L, Dv], [B, H, NC*L, 1]
+    const denom = tf.add(tf.maximum(tf.abs(qn), tf.exp(tf.neg(tf.reshape(m, [B, H, NC * L, 1])))), o.eps); // [B, H, NC*L, 1]
+    let h = tf.div(hNum, denom) as tf.Tensor4D; // [B, H, NC*L, Dv]
+    if (P > 0) h = tf.slice(h, [0, 0, 0, 0], [B, H, S, V]); // [B, H, S, Dv]
+    if (!opts.returnState) return { h };
+
+    const [CLast, nLast] = tf.split(tf.reshape(tf.slice(CAfter, [0, 0, NC - 1, 0], [B, H, 1, K * V1]), [B, H, K, V1]), [V, 1], 3); // [B, H, Dqk, Dv], [B, H, Dqk, 1]
+    const state = {
+      C: CLast as tf.Tensor4D, // [B, H, Dqk, Dv]
+      n: tf.reshape(nLast, [B, H, K]) as tf.Tensor3D, // [B, H, Dqk]
+      m: tf.reshape(tf.slice(mAfter, [0, 0, NC - 1], [B, H, 1]), [B, H]) as tf.Tensor2D, // [B, H]
+    };
+    return { h, state };
+  });
+  return "state" in result ? (result as MlstmSequenceResult) : result.h;
+}
