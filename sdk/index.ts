@@ -9,12 +9,13 @@ import * as nn from "./nn/index.js";
 import * as train from "./train/index.js";
 import * as tasks from "./tasks/index.js";
 import * as viz from "./viz/index.js";
+import * as xlstm from "./xlstm/index.js";
 
 // tfjs-core's Node entry leaves both of these to side-effect modules Node cannot load.
 registerChainedOps();
 registerGradients();
 await backend.use("auto");
 
-export { backend, io, models, nn, tf, train, tasks, viz };
+export { backend, io, models, nn, tf, train, tasks, viz, xlstm };
 export { ArgumentError } from "./errors.js";
 export const version = "0.1.0";

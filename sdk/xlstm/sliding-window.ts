@@ -108,7 +108,11 @@ export function slidingWindowAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Ten
         [B, Hkv, NB + 1, W, D],
       ); // [B, Hkv, NB+1, W, D] an empty block first
       const parts = [tf.slice(xb, [0, 0, 0, 0, 0], [B, Hkv, NB, W, D]), tf.slice(xb, [0, 0, 1, 0, 0], [B, Hkv, NB, W, D])]; // block c-1, block c
-      if (P > 0) parts.unshift(tf.tile(tf.reshape(tf.slice(x, [0, 0, 0, 0], [B, Hkv, P, D]), [B, Hkv, 1, P, D]), [1, 1, NB, 1, 1])); // the sinks
+      if (P > 0) {
+        // the sinks, repeated for every block (tiled at rank 4: tfjs has no rank-5 Tile gradient)
+        const sinkRows = tf.tile(tf.reshape(tf.slice(x, [0, 0, 0, 0], [B, Hkv, P, D]), [B * Hkv, 1, P, D]), [1, NB, 1, 1]); // [B*Hkv, NB, P, D]
+        parts.unshift(tf.reshape(sinkRows, [B, Hkv, NB, P, D]));
+      }
       return tf.concat(parts, 3); // [B, Hkv, NB, P+2W, D]
     };
     const keys = blocks(k); // [B, Hkv, NB, P+2W, D]
