@@ -184,6 +184,6 @@ test("gradients through the blocked layout equal those of dense masked attention
     tf.sum(tf.mul(slidingWindowAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, { window, sinks }), r));
   const want = tf.grads(dense)([x.q, x.k, x.v]);
   const got = tf.grads(blocked)([x.q, x.k, x.v]);
-  ["q", "k", "v"].forEach((n, j) => expectClose(t, `d/d${n}`, got[j]!.dataSync(), want[j]!.dataSync(), 1e-5, 1e-4));
+  for (const [j, n] of ["q", "k", "v"].entries()) expectClose(t, `d/d${n}`, got[j]!.dataSync(), want[j]!.dataSync(), 1e-5, 1e-4);
   tf.dispose([...want, ...got, bias, r, x.q, x.k, x.v]);
 });
