@@ -18,10 +18,10 @@
 // they are unchanged; the state after the padding is the state after the last real token.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { decayWeights, maxNoGradient, noGradient } from "./decay.js";
 import { logGates } from "./gates.js";
 import { DEFAULT_CHUNK_SIZE, positiveInteger, resolveMlstmOptions, sequenceDims } from "./options.js";
 import type { MlstmSequenceResult, MlstmStateOptions } from "./recurrent.js";
-import { segsum } from "./segsum.js";
 import { checkState } from "./state.js";
 
 export interface MlstmChunkwiseOptions extends MlstmStateOptions {
@@ -92,15 +92,14 @@ export function mlstmChunkwise(
     const logDecayIn = tf.cumsum(logF, 3); // [B, H, NC, L] decay from the chunk's start through t
     const logDecayOut = tf.cumsum(logF, 3, true, true); // [B, H, NC, L] decay after j to the chunk's end
     const logDecayChunk = tf.sum(logF, 3); // [B, H, NC] decay across the whole chunk
-    const logD = tf.add(segsum(logF), tf.reshape(logI, [B, H, NC, 1, L])); // [B, H, NC, L(t), L(s)]
 
     // states after every chunk, at once
     const a = tf.add(logDecayOut, logI); // [B, H, NC, L] token j's log weight at its chunk's end
-    const aMax = tf.max(a, 3); // [B, H, NC]
+    const aMax = maxNoGradient(a, 3); // [B, H, NC] a stabiliser: it cancels against exp(a - aMax) below
     const kw = tf.mul(kc, tf.reshape(tf.exp(tf.sub(a, tf.reshape(aMax, [B, H, NC, 1]))), [B, H, NC, L, 1])); // [B, H, NC, L, Dqk]
     const dC = tf.matMul(kw, vc, true, false); // [B, H, NC, Dqk, Dv+1]
     const C0 = init ? tf.concat([init.C, tf.reshape(init.n, [B, H, K, 1])], 3) : tf.zeros([B, H, K, V1]); // [B, H, Dqk, Dv+1]
-    const m0 = init ? init.m : tf.fill([B, H], o.mInit === "zero" ? 0 : Number.NEGATIVE_INFINITY); // [B, H]
+    const m0 = init ? noGradient(init.m) : tf.fill([B, H], o.mInit === "zero" ? 0 : Number.NEGATIVE_INFINITY); // [B, H]
     const dCAll = tf.concat([tf.reshape(C0, [B, H, 1, K * V1]), tf.reshape(dC, [B, H, NC, K * V1])], 2); // [B, H, NC+1, Dqk*(Dv+1)]
     const aMaxAll = tf.concat([tf.reshape(m0, [B, H, 1]), aMax], 2); // [B, H, NC+1]
     const logDecayAll = tf.pad(logDecayChunk, [
@@ -108,9 +107,9 @@ export function mlstmChunkwise(
       [0, 0],
       [1, 0],
     ]); // [B, H, NC+1] (entry 0 never summed)
-    const logW = tf.add(tf.slice(segsum(logDecayAll), [0, 0, 1, 0], [B, H, NC, NC + 1]), tf.reshape(aMaxAll, [B, H, 1, NC + 1])); // [B, H, NC (after chunk c), NC+1 (contribution c')]
-    const mAfter = tf.max(logW, 3); // [B, H, NC]
-    const W = tf.exp(tf.sub(logW, tf.reshape(mAfter, [B, H, NC, 1]))); // [B, H, NC, NC+1]
+    const inter = decayWeights(logDecayAll, aMaxAll, null); // [B, H, NC+1, NC+1], [B, H, NC+1]: c' into the state after c
+    const W = tf.slice(inter.D, [0, 0, 1, 0], [B, H, NC, NC + 1]); // [B, H, NC (after chunk c), NC+1 (contribution c')]
+    const mAfter = tf.slice(inter.m, [0, 0, 1], [B, H, NC]); // [B, H, NC]
     const CAfter = tf.matMul(W, dCAll); // [B, H, NC, Dqk*(Dv+1)]
 
     // states entering every chunk: the initial one, then those after chunks 1..NC-1
@@ -125,8 +124,8 @@ export function mlstmChunkwise(
 
     // outputs: the entering state's part and the intra-chunk part under one stabiliser
     const mInter = tf.add(logDecayIn, tf.reshape(mBefore, [B, H, NC, 1])); // [B, H, NC, L] log weight of the entering state at t
-    const m = tf.maximum(mInter, tf.max(logD, 4)); // [B, H, NC, L]
-    const D = tf.exp(tf.sub(logD, tf.reshape(m, [B, H, NC, L, 1]))); // [B, H, NC, L, L]
+    const intra = decayWeights(logF, logI, mInter); // [B, H, NC, L, L], [B, H, NC, L]: one stabiliser for both parts
+    const { D, m } = intra;
     const scores = tf.mul(tf.matMul(qc, kc, false, true), D); // [B, H, NC, L, L]
     const qInter = tf.mul(qc, tf.reshape(tf.exp(tf.sub(mInter, m)), [B, H, NC, L, 1])); // [B, H, NC, L, Dqk]
     const numer = tf.add(tf.matMul(qInter, CBefore), tf.matMul(scores, vc)); // [B, H, NC, L, Dv+1]

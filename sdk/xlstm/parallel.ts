@@ -2,9 +2,9 @@
 // Training reference and test peer of the chunkwise form; O(S^2) time and memory.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { decayWeights } from "./decay.js";
 import { logGates } from "./gates.js";
 import { type MlstmOptions, resolveMlstmOptions, sequenceDims } from "./options.js";
-import { segsum } from "./segsum.js";
 
 /**
  * mLSTM over a whole sequence in the parallel form:
@@ -33,10 +33,9 @@ export function mlstmParallel(
   const { B, H, S, K, V } = sequenceDims(fn, q, k, v, iPre, fPre);
   return tf.tidy(() => {
     const { logI, logF } = logGates(iPre, fPre, o.gateSoftCap); // [B, H, S] each
-    const logD = tf.add(segsum(logF), tf.reshape(logI, [B, H, 1, S])); // [B, H, S(t), S(s)]
-    let m: tf.Tensor = tf.max(logD, -1, true); // [B, H, S, 1]
-    if (o.mInit === "zero") m = tf.maximum(m, tf.reshape(tf.cumsum(logF, 2), [B, H, S, 1])); // [B, H, S, 1] the zero state's weight
-    const D = tf.exp(tf.sub(logD, m)); // [B, H, S, S]
+    const floor = o.mInit === "zero" ? tf.cumsum(logF, 2) : null; // [B, H, S] the zero state's log weight
+    const { D, m: mRow } = decayWeights(logF, logI, floor); // [B, H, S, S], [B, H, S]
+    const m = tf.reshape(mRow, [B, H, S, 1]); // [B, H, S, 1]
     const scores = tf.mul(tf.matMul(tf.mul(q, 1 / Math.sqrt(K)), k, false, true), D); // [B, H, S, S]
     const vOne = tf.concat([v, tf.ones([B, H, S, 1])], 3); // [B, H, S, Dv+1]: the last column sums the rows
     const numer = tf.matMul(scores, vOne); // [B, H, S, Dv+1]

@@ -2,6 +2,7 @@
 // how many tokens came before.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { noGradient } from "./decay.js";
 import { logGates } from "./gates.js";
 import { expectShape, type MlstmOptions, type ResolvedMlstmOptions, resolveMlstmOptions } from "./options.js";
 import { checkState, type MlstmState, mlstmZeroState } from "./state.js";
@@ -69,7 +70,7 @@ export function stepUnchecked(
   const V = v.shape[2];
   const { logI, logF } = logGates(iPre, fPre, o.gateSoftCap); // [B, H] each
   const decayed = tf.add(logF, prev.m); // [B, H]
-  const m = tf.maximum(decayed, logI) as tf.Tensor2D; // [B, H]
+  const m = noGradient(tf.maximum(decayed, logI)) as tf.Tensor2D; // [B, H] a stabiliser: no gradient (see decay.ts)
   const fAct = tf.exp(tf.sub(decayed, m)); // [B, H] forget weight of the old state
   const iAct = tf.exp(tf.sub(logI, m)); // [B, H] input weight of this token
   const kIn = tf.mul(k, tf.reshape(iAct, [B, H, 1])); // [B, H, Dqk]

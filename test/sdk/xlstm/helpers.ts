@@ -99,6 +99,11 @@ export interface OracleOptions {
   eps?: number;
   mInit?: "-inf" | "zero";
   gateSoftCap?: number | null;
+  /**
+   * Use these stabilisers m_t [B, H, S] instead of the maxima: h as a function of the inputs with
+   * m held where it was, whose gradient is the one the forms compute (m carries none).
+   */
+  fixedM?: Float64Array;
 }
 
 export interface OracleResult {
@@ -110,6 +115,8 @@ export interface OracleResult {
    * q'.k_s of nearly orthogonal vectors) leave any float32 evaluation of h relatively inexact.
    */
   kappa: Float64Array;
+  /** the stabiliser m_t of every position [B, H, S] */
+  mRows: Float64Array;
   /** the final state: C [B, H, K, V], n [B, H, K], m [B, H] */
   C: Float64Array;
   n: Float64Array;
@@ -132,6 +139,7 @@ export function mlstmOracle(c: Case, opts: OracleOptions = {}): OracleResult {
   const capped = (x: number) => (cap === null ? x : cap * Math.tanh(x / cap));
   const h = new Float64Array(B * H * S * V);
   const kappa = new Float64Array(B * H * S);
+  const mRows = new Float64Array(B * H * S);
   const C = new Float64Array(B * H * K * V);
   const n = new Float64Array(B * H * K);
   const mOut = new Float64Array(B * H);
@@ -153,7 +161,8 @@ export function mlstmOracle(c: Case, opts: OracleOptions = {}): OracleResult {
       return m;
     };
     for (let t = 0; t < S; t++) {
-      const m = weights(t);
+      const m = opts.fixedM ? (weights(t), opts.fixedM[bh * S + t]!) : weights(t);
+      mRows[bh * S + t] = m;
       const qo = (bh * S + t) * K;
       let qn = 0;
       let qnAbs = 0;
@@ -189,7 +198,7 @@ export function mlstmOracle(c: Case, opts: OracleOptions = {}): OracleResult {
       }
     }
   }
-  return { h, kappa, C, n, m: mOut };
+  return { h, kappa, mRows, C, n, m: mOut };
 }
 
 export interface Closeness {
