@@ -85,7 +85,7 @@ for (const S of Ss) {
   const time = (key: string, f: () => void) => {
     const t0 = performance.now();
     f();
-    (ms[key] ??= []).push(performance.now() - t0);
+    ms[key] = [...(ms[key] ?? []), performance.now() - t0];
   };
   for (const form of FORMS) {
     fwdBwd(form); // warm-up

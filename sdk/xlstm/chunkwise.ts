@@ -3,14 +3,11 @@
 //
 // The states entering every chunk are computed at once rather than in a loop over chunks: with
 // a_j the log weight of token j at its chunk's end and A_c = max_j a_j, chunk c adds
-// dC_c = sum_j exp(a_j - A_c) k_j [v_j, 1]^T, and the state after chunk c is
+// dC_c = sum_j exp(a_j - A_c) k_j v_j^T, and the state entering chunk c+1 is
 //     C_c = sum_{c' <= c} exp(G(c', c] + A_c' - m_c) dC_c'     (c' = 0: the initial state, A_0 = m_0)
-// with G(c', c] the summed log forget gates of chunks c'+1..c and m_c the largest exponent: one
-// [NC, NC+1] weight matrix times the stacked dC. NC is S / L (16 at S = 1024, L = 64), so this costs
-// far less than the intra-chunk products, and the kernel count does not grow with S.
-//
-// Values carry an extra column of ones ([v, 1]), so one product yields both q.C and the normaliser
-// q.n, inside a chunk and from the state: C here is [C, n] side by side, [Dqk, Dv+1].
+// with G(c', c] the summed log forget gates of chunks c'+1..c and m_c the largest exponent (n alike
+// with k_j): one [NC+1, NC+1] weight matrix times the stacked dC. NC is S / L (16 at S = 1024, L = 64),
+// so this costs far less than the intra-chunk products, and the kernel count does not grow with S.
 //
 // Any S: the last chunk is padded with tokens that change nothing. A padded token has i~ = -inf
 // (input weight exp(-inf) = 0: it writes nothing into C or n) and logsigmoid(f~) = 0 (forget gate
@@ -73,7 +70,6 @@ export function mlstmChunkwise(
   const L = Math.min(chunkSize, S);
   const NC = Math.ceil(S / L);
   const P = NC * L - S; // padded tokens at the end
-  const V1 = V + 1;
 
   const result = tf.tidy(() => {
     const gates = logGates(iPre, fPre, o.gateSoftCap); // [B, H, S] each
@@ -86,60 +82,64 @@ export function mlstmChunkwise(
     const logF = tf.reshape(padSeq(gates.logF, 0), [B, H, NC, L]); // [B, H, NC, L]
     const qc = tf.reshape(padSeq(tf.mul(q, 1 / Math.sqrt(K))), [B, H, NC, L, K]); // [B, H, NC, L, Dqk] scaled
     const kc = tf.reshape(padSeq(k), [B, H, NC, L, K]); // [B, H, NC, L, Dqk]
-    const vc = tf.reshape(padSeq(tf.concat([v, tf.ones([B, H, S, 1])], 3)), [B, H, NC, L, V1]); // [B, H, NC, L, Dv+1]
+    const vc = tf.reshape(padSeq(v), [B, H, NC, L, V]); // [B, H, NC, L, Dv]
 
     // log weights inside each chunk
     const logDecayIn = tf.cumsum(logF, 3); // [B, H, NC, L] decay from the chunk's start through t
     const logDecayOut = tf.cumsum(logF, 3, true, true); // [B, H, NC, L] decay after j to the chunk's end
     const logDecayChunk = tf.sum(logF, 3); // [B, H, NC] decay across the whole chunk
 
-    // states after every chunk, at once
+    // what every chunk adds to the state, under its own stabiliser
     const a = tf.add(logDecayOut, logI); // [B, H, NC, L] token j's log weight at its chunk's end
     const aMax = maxNoGradient(a, 3); // [B, H, NC] a stabiliser: it cancels against exp(a - aMax) below
     const kw = tf.mul(kc, tf.reshape(tf.exp(tf.sub(a, tf.reshape(aMax, [B, H, NC, 1]))), [B, H, NC, L, 1])); // [B, H, NC, L, Dqk]
-    const dC = tf.matMul(kw, vc, true, false); // [B, H, NC, Dqk, Dv+1]
-    const C0 = init ? tf.concat([init.C, tf.reshape(init.n, [B, H, K, 1])], 3) : tf.zeros([B, H, K, V1]); // [B, H, Dqk, Dv+1]
+    const dC = tf.reshape(tf.matMul(kw, vc, true, false), [B, H, NC, K * V]); // [B, H, NC, Dqk*Dv]
+    const dn = tf.sum(kw, 3); // [B, H, NC, Dqk]
     const m0 = init ? noGradient(init.m) : tf.fill([B, H], o.mInit === "zero" ? 0 : Number.NEGATIVE_INFINITY); // [B, H]
-    const dCAll = tf.concat([tf.reshape(C0, [B, H, 1, K * V1]), tf.reshape(dC, [B, H, NC, K * V1])], 2); // [B, H, NC+1, Dqk*(Dv+1)]
-    const aMaxAll = tf.concat([tf.reshape(m0, [B, H, 1]), aMax], 2); // [B, H, NC+1]
+
+    // the states entering chunks 1..NC (rows 0..NC-1) and the final state (row NC), all at once;
+    // with m_0 = -inf row 0 is empty, and decay.ts gives it zeros rather than NaN
     const logDecayAll = tf.pad(logDecayChunk, [
       [0, 0],
       [0, 0],
       [1, 0],
     ]); // [B, H, NC+1] (entry 0 never summed)
-    const inter = decayWeights(logDecayAll, aMaxAll, null); // [B, H, NC+1, NC+1], [B, H, NC+1]: c' into the state after c
-    const W = tf.slice(inter.D, [0, 0, 1, 0], [B, H, NC, NC + 1]); // [B, H, NC (after chunk c), NC+1 (contribution c')]
-    const mAfter = tf.slice(inter.m, [0, 0, 1], [B, H, NC]); // [B, H, NC]
-    const CAfter = tf.matMul(W, dCAll); // [B, H, NC, Dqk*(Dv+1)]
-
-    // states entering every chunk: the initial one, then those after chunks 1..NC-1
-    const CBefore = tf.reshape(
-      NC === 1
-        ? tf.reshape(C0, [B, H, 1, K * V1])
-        : tf.concat([tf.reshape(C0, [B, H, 1, K * V1]), tf.slice(CAfter, [0, 0, 0, 0], [B, H, NC - 1, K * V1])], 2),
-      [B, H, NC, K, V1],
-    ); // [B, H, NC, Dqk, Dv+1]
-    const mBefore =
-      NC === 1 ? tf.reshape(m0, [B, H, 1]) : tf.concat([tf.reshape(m0, [B, H, 1]), tf.slice(mAfter, [0, 0, 0], [B, H, NC - 1])], 2); // [B, H, NC]
+    const aMaxAll = tf.concat([tf.reshape(m0, [B, H, 1]), aMax], 2); // [B, H, NC+1]
+    const states = decayWeights(logDecayAll, aMaxAll, null); // [B, H, NC+1, NC+1]: weight of c' in the state after c; m [B, H, NC+1]
+    /** states after the chunks in rows [from, from + rows): sum over c' of weight * dC_c' (c' = 0 the initial state, if any) */
+    const statesAt = (from: number, rows: number) => {
+      const fromChunks = tf.slice(states.D, [0, 0, from, 1], [B, H, rows, NC]); // [B, H, rows, NC]
+      let C = tf.matMul(fromChunks, dC); // [B, H, rows, Dqk*Dv]
+      let n = tf.matMul(fromChunks, dn); // [B, H, rows, Dqk]
+      if (init) {
+        const fromInit = tf.slice(states.D, [0, 0, from, 0], [B, H, rows, 1]); // [B, H, rows, 1]
+        C = tf.add(C, tf.mul(fromInit, tf.reshape(init.C, [B, H, 1, K * V]))); // [B, H, rows, Dqk*Dv]
+        n = tf.add(n, tf.mul(fromInit, tf.reshape(init.n, [B, H, 1, K]))); // [B, H, rows, Dqk]
+      }
+      return { C, n };
+    };
+    const before = statesAt(0, NC);
+    const CBefore = tf.reshape(before.C, [B, H, NC, K, V]); // [B, H, NC, Dqk, Dv]
+    const nBefore = tf.reshape(before.n, [B, H, NC, K, 1]); // [B, H, NC, Dqk, 1]
+    const mBefore = tf.slice(states.m, [0, 0, 0], [B, H, NC]); // [B, H, NC]
 
     // outputs: the entering state's part and the intra-chunk part under one stabiliser
     const mInter = tf.add(logDecayIn, tf.reshape(mBefore, [B, H, NC, 1])); // [B, H, NC, L] log weight of the entering state at t
-    const intra = decayWeights(logF, logI, mInter); // [B, H, NC, L, L], [B, H, NC, L]: one stabiliser for both parts
-    const { D, m } = intra;
+    const { D, m } = decayWeights(logF, logI, mInter); // [B, H, NC, L, L], [B, H, NC, L]
     const scores = tf.mul(tf.matMul(qc, kc, false, true), D); // [B, H, NC, L, L]
     const qInter = tf.mul(qc, tf.reshape(tf.exp(tf.sub(mInter, m)), [B, H, NC, L, 1])); // [B, H, NC, L, Dqk]
-    const numer = tf.add(tf.matMul(qInter, CBefore), tf.matMul(scores, vc)); // [B, H, NC, L, Dv+1]
-    const [hNum, qn] = tf.split(tf.reshape(numer, [B, H, NC * L, V1]), [V, 1], 3); // [B, H, NC*L, Dv], [B, H, NC*L, 1]
-    const denom = tf.add(tf.maximum(tf.abs(qn), tf.exp(tf.neg(tf.reshape(m, [B, H, NC * L, 1])))), o.eps); // [B, H, NC*L, 1]
-    let h = tf.div(hNum, denom) as tf.Tensor4D; // [B, H, NC*L, Dv]
+    const hNum = tf.add(tf.matMul(qInter, CBefore), tf.matMul(scores, vc)); // [B, H, NC, L, Dv]
+    const qn = tf.add(tf.reshape(tf.matMul(qInter, nBefore), [B, H, NC, L]), tf.sum(scores, 4)); // [B, H, NC, L]
+    const denom = tf.add(tf.maximum(tf.abs(qn), tf.exp(tf.neg(m))), o.eps); // [B, H, NC, L]
+    let h = tf.reshape(tf.div(hNum, tf.reshape(denom, [B, H, NC, L, 1])), [B, H, NC * L, V]) as tf.Tensor4D; // [B, H, NC*L, Dv]
     if (P > 0) h = tf.slice(h, [0, 0, 0, 0], [B, H, S, V]); // [B, H, S, Dv]
     if (!opts.returnState) return { h };
 
-    const [CLast, nLast] = tf.split(tf.reshape(tf.slice(CAfter, [0, 0, NC - 1, 0], [B, H, 1, K * V1]), [B, H, K, V1]), [V, 1], 3); // [B, H, Dqk, Dv], [B, H, Dqk, 1]
+    const last = statesAt(NC, 1);
     const state = {
-      C: CLast as tf.Tensor4D, // [B, H, Dqk, Dv]
-      n: tf.reshape(nLast, [B, H, K]) as tf.Tensor3D, // [B, H, Dqk]
-      m: tf.reshape(tf.slice(mAfter, [0, 0, NC - 1], [B, H, 1]), [B, H]) as tf.Tensor2D, // [B, H]
+      C: tf.reshape(last.C, [B, H, K, V]) as tf.Tensor4D, // [B, H, Dqk, Dv]
+      n: tf.reshape(last.n, [B, H, K]) as tf.Tensor3D, // [B, H, Dqk]
+      m: tf.reshape(tf.slice(states.m, [0, 0, NC], [B, H, 1]), [B, H]) as tf.Tensor2D, // [B, H]
     };
     return { h, state };
   });

@@ -30,16 +30,15 @@ export function mlstmParallel(
 ): tf.Tensor4D {
   const fn = "mlstmParallel";
   const o = resolveMlstmOptions(fn, opts);
-  const { B, H, S, K, V } = sequenceDims(fn, q, k, v, iPre, fPre);
+  const { B, H, S, K } = sequenceDims(fn, q, k, v, iPre, fPre);
   return tf.tidy(() => {
     const { logI, logF } = logGates(iPre, fPre, o.gateSoftCap); // [B, H, S] each
     const floor = o.mInit === "zero" ? tf.cumsum(logF, 2) : null; // [B, H, S] the zero state's log weight
     const { D, m: mRow } = decayWeights(logF, logI, floor); // [B, H, S, S], [B, H, S]
     const m = tf.reshape(mRow, [B, H, S, 1]); // [B, H, S, 1]
     const scores = tf.mul(tf.matMul(tf.mul(q, 1 / Math.sqrt(K)), k, false, true), D); // [B, H, S, S]
-    const vOne = tf.concat([v, tf.ones([B, H, S, 1])], 3); // [B, H, S, Dv+1]: the last column sums the rows
-    const numer = tf.matMul(scores, vOne); // [B, H, S, Dv+1]
-    const [hNum, qn] = tf.split(numer, [V, 1], 3); // [B, H, S, Dv], [B, H, S, 1]
+    const hNum = tf.matMul(scores, v); // [B, H, S, Dv]
+    const qn = tf.sum(scores, -1, true); // [B, H, S, 1]
     const denom = tf.add(tf.maximum(tf.abs(qn), tf.exp(tf.neg(m))), o.eps); // [B, H, S, 1]
     return tf.div(hNum, denom) as tf.Tensor4D; // [B, H, S, Dv]
   });
