@@ -161,7 +161,8 @@ export function mlstmOracle(c: Case, opts: OracleOptions = {}): OracleResult {
       return m;
     };
     for (let t = 0; t < S; t++) {
-      const m = opts.fixedM ? (weights(t), opts.fixedM[bh * S + t]!) : weights(t);
+      const mMax = weights(t); // also fills logD for this t
+      const m = opts.fixedM ? opts.fixedM[bh * S + t]! : mMax;
       mRows[bh * S + t] = m;
       const qo = (bh * S + t) * K;
       let qn = 0;
