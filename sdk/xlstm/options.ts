@@ -34,6 +34,7 @@ export interface ResolvedMlstmOptions {
   gateSoftCap: number | null;
 }
 
+/** The defaults of {@link MlstmOptions}, in one place. */
 export const MLSTM_DEFAULTS: ResolvedMlstmOptions = { eps: 1e-6, mInit: "-inf", gateSoftCap: null };
 
 /** The chunk length of the chunkwise form unless one is given (the reference's). */
