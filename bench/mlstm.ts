@@ -127,7 +127,7 @@ for (const S of decodeAt) {
   const k1 = tf.randomNormal([B, H, K]) as tfc.Tensor3D;
   const v1 = tf.randomNormal([B, H, V]) as tfc.Tensor3D;
   const g1 = tf.randomNormal([B, H]) as tfc.Tensor2D;
-  const tokens = 64;
+  const tokens = 256;
   const step = () => {
     const out = xlstm.mlstmStep(state, q1, k1, v1, g1, g1);
     out.h.dataSync();
