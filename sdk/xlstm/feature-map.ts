@@ -2,7 +2,8 @@
 // feature dimension of a per-head linear map (Hedgehog), or LoLCATs' signed pair of softmaxes.
 
 import * as tf from "@tensorflow/tfjs-core";
-import { expectShape } from "./options.js";
+import { ArgumentError } from "../errors.js";
+import { badShape, expectShape } from "./options.js";
 
 /**
  * - "hedgehog": phi(x) = softmax(x W_h), F features.
@@ -38,16 +39,15 @@ export function featureMap<T extends tf.Tensor3D | tf.Tensor4D>(x: T, weight: tf
   const kind = opts.kind ?? "hedgehog";
   const clampMin = opts.clampMin ?? 1e-12;
   if (!FEATURE_MAP_KINDS.includes(kind)) {
-    throw new Error(`${fn}: kind = ${JSON.stringify(kind)}; expected one of ${FEATURE_MAP_KINDS.map((s) => JSON.stringify(s)).join(", ")}`);
+    throw new ArgumentError("kind", kind, `one of ${FEATURE_MAP_KINDS.map((s) => JSON.stringify(s)).join(", ")}`, fn);
   }
   if (typeof clampMin !== "number" || !(clampMin >= 0) || !Number.isFinite(clampMin)) {
-    throw new Error(`${fn}: clampMin = ${String(clampMin)}; expected a finite number >= 0`);
+    throw new ArgumentError("clampMin", clampMin, "a finite number >= 0", fn);
   }
-  if (!x || (x.rank !== 3 && x.rank !== 4))
-    throw new Error(`${fn}: x has shape [${x?.shape.join(", ") ?? ""}]; expected [B, H, S, D] or [B, H, D]`);
+  if (!x || (x.rank !== 3 && x.rank !== 4)) badShape(fn, "x", x, "[B, H, S, D] or [B, H, D]");
   const [B, H] = x.shape;
   const D = x.shape[x.rank - 1]!;
-  if (weight?.rank !== 3) throw new Error(`${fn}: weight has shape [${weight?.shape.join(", ") ?? ""}]; expected [H, D, F]`);
+  if (weight?.rank !== 3) badShape(fn, "weight", weight, "[H, D, F]");
   const F = weight.shape[2];
   expectShape(fn, "weight", weight, [H, D, F], "[H, D, F] (H and D from x)");
   if (opts.bias) expectShape(fn, "bias", opts.bias, [H, F], "[H, F]");

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { mlstmChunkwise } from "./chunkwise.js";
 import { type FeatureMapKind, featureMap } from "./feature-map.js";
-import { expectShape, type MlstmOptions } from "./options.js";
+import { badShape, expectShape, type MlstmOptions } from "./options.js";
 import { outputGateMix } from "./output-gate.js";
 import type { MlstmState } from "./state.js";
 import { mlstmStep } from "./step.js";
@@ -82,7 +82,7 @@ export function hybridAttention(
   opts: HybridOptions & { returnState?: boolean },
 ): tf.Tensor4D | { h: tf.Tensor4D; state: HybridState } {
   const fn = "hybridAttention";
-  if (x.q?.rank !== 4) throw new Error(`${fn}: q has shape [${x?.q?.shape.join(", ") ?? ""}]; expected [B, H, S, D]`);
+  if (x?.q?.rank !== 4) badShape(fn, "q", x?.q, "[B, H, S, D]");
   const [B, H, S] = x.q.shape;
   expectShape(fn, "oPre", x.oPre, [B, H, S], "[B, H, S]");
   const out = tf.tidy(() => {
@@ -113,7 +113,7 @@ export function hybridAttentionStep(
   opts: HybridOptions,
 ): { h: tf.Tensor3D; state: HybridState } {
   const fn = "hybridAttentionStep";
-  if (x.q?.rank !== 3) throw new Error(`${fn}: q has shape [${x?.q?.shape.join(", ") ?? ""}]; expected [B, H, D] (one token)`);
+  if (x?.q?.rank !== 3) badShape(fn, "q", x?.q, "[B, H, D] (one token)");
   const [B, H] = x.q.shape;
   expectShape(fn, "oPre", x.oPre, [B, H], "[B, H]");
   return tf.tidy(() => {

@@ -1,7 +1,9 @@
 // Options of the mLSTM forms: the defaults in one place, validated eagerly; and the shape checks
-// every form shares (errors name the function, the argument, the shape and what was expected).
+// every form shares. Errors are the SDK's ArgumentError: the function, the argument, the value it
+// got (a shape for a tensor) and what it accepts.
 
 import type * as tf from "@tensorflow/tfjs-core";
+import { ArgumentError } from "../errors.js";
 
 /**
  * Where the stabiliser m starts before the first token.
@@ -43,29 +45,27 @@ export const DEFAULT_CHUNK_SIZE = 64;
 export function resolveMlstmOptions(fn: string, opts: MlstmOptions = {}): ResolvedMlstmOptions {
   const r = { ...MLSTM_DEFAULTS, ...stripUndefined(opts) } as ResolvedMlstmOptions;
   if (typeof r.eps !== "number" || !Number.isFinite(r.eps) || r.eps < 0) {
-    throw new Error(`${fn}: eps = ${String(r.eps)}; expected a finite number >= 0`);
+    throw new ArgumentError("eps", r.eps, "a finite number >= 0", fn);
   }
   if (!STABILIZER_STARTS.includes(r.mInit)) {
-    throw new Error(
-      `${fn}: mInit = ${JSON.stringify(r.mInit)}; expected one of ${STABILIZER_STARTS.map((s) => JSON.stringify(s)).join(", ")}`,
-    );
+    throw new ArgumentError("mInit", r.mInit, `one of ${STABILIZER_STARTS.map((s) => JSON.stringify(s)).join(", ")}`, fn);
   }
   if (r.gateSoftCap !== null && (typeof r.gateSoftCap !== "number" || !Number.isFinite(r.gateSoftCap) || r.gateSoftCap <= 0)) {
-    throw new Error(`${fn}: gateSoftCap = ${String(r.gateSoftCap)}; expected a finite number > 0, or null for no cap`);
+    throw new ArgumentError("gateSoftCap", r.gateSoftCap, "a finite number > 0, or null for no cap", fn);
   }
   return r;
 }
 
 export function positiveInteger(fn: string, field: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new Error(`${fn}: ${field} = ${String(value)}; expected an integer >= 1`);
+    throw new ArgumentError(field, value, "an integer >= 1", fn);
   }
   return value;
 }
 
 export function nonNegativeInteger(fn: string, field: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    throw new Error(`${fn}: ${field} = ${String(value)}; expected an integer >= 0`);
+    throw new ArgumentError(field, value, "an integer >= 0", fn);
   }
   return value;
 }
@@ -78,10 +78,16 @@ const fmt = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 
 /** Throws unless `t` is a float32 tensor of exactly `want` (names given for the message). */
 export function expectShape(fn: string, arg: string, t: tf.Tensor | null | undefined, want: readonly number[], names: string): void {
-  if (!t || typeof (t as tf.Tensor).shape !== "object") throw new Error(`${fn}: ${arg} is missing; expected a tensor of shape ${names}`);
-  if (t.dtype !== "float32") throw new Error(`${fn}: ${arg} has dtype ${t.dtype}; expected float32`);
+  if (!t || typeof (t as tf.Tensor).shape !== "object") throw new ArgumentError(arg, t, `a tensor of shape ${names}`, fn);
+  if (t.dtype !== "float32") throw new ArgumentError(`${arg}.dtype`, t.dtype, "float32", fn);
   const ok = t.shape.length === want.length && t.shape.every((d, i) => d === want[i]);
-  if (!ok) throw new Error(`${fn}: ${arg} has shape ${fmt(t.shape)}; expected ${names} = ${fmt(want)}`);
+  if (!ok) throw new ArgumentError(`${arg}.shape`, t.shape, `${names} = ${fmt(want)}`, fn);
+}
+
+/** Throws an ArgumentError naming `arg`'s shape (or its absence) and the expected shape. */
+export function badShape(fn: string, arg: string, t: tf.Tensor | null | undefined, expected: string): never {
+  if (!t || typeof t.shape !== "object") throw new ArgumentError(arg, t, `a tensor of shape ${expected}`, fn);
+  throw new ArgumentError(`${arg}.shape`, t.shape, expected, fn);
 }
 
 export interface SequenceDims {
@@ -94,12 +100,12 @@ export interface SequenceDims {
 
 /** Shapes of a full-sequence call: q, k [B, H, S, Dqk], v [B, H, S, Dv], iPre, fPre [B, H, S]. */
 export function sequenceDims(fn: string, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, iPre: tf.Tensor, fPre: tf.Tensor): SequenceDims {
-  if (q?.rank !== 4) throw new Error(`${fn}: q has shape ${q ? fmt(q.shape) : "(missing)"}; expected [B, H, S, Dqk]`);
+  if (q?.rank !== 4) badShape(fn, "q", q, "[B, H, S, Dqk]");
   const [B, H, S, K] = q.shape as [number, number, number, number];
-  if (S < 1) throw new Error(`${fn}: q has shape ${fmt(q.shape)}; the sequence (axis 2) is empty`);
+  if (S < 1) badShape(fn, "q", q, "[B, H, S, Dqk] with S >= 1 (the sequence, axis 2, is empty)");
   expectShape(fn, "q", q, [B, H, S, K], "[B, H, S, Dqk]");
   expectShape(fn, "k", k, [B, H, S, K], "[B, H, S, Dqk] like q");
-  if (v?.rank !== 4) throw new Error(`${fn}: v has shape ${v ? fmt(v.shape) : "(missing)"}; expected [B, H, S, Dv]`);
+  if (v?.rank !== 4) badShape(fn, "v", v, "[B, H, S, Dv]");
   const V = v.shape[3]!;
   expectShape(fn, "v", v, [B, H, S, V], "[B, H, S, Dv]");
   expectShape(fn, "iPre", iPre, [B, H, S], "[B, H, S]");

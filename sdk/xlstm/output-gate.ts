@@ -2,7 +2,7 @@
 // sliding-window attention branch, h = o * mlstm + (1 - o) * swa with o = sigmoid(o~).
 
 import * as tf from "@tensorflow/tfjs-core";
-import { expectShape } from "./options.js";
+import { badShape, expectShape } from "./options.js";
 
 /**
  * @param oPre gate pre-activations o~, one per head and token: [B, H, S] (or [B, H] for one token)
@@ -12,8 +12,7 @@ import { expectShape } from "./options.js";
  */
 export function outputGateMix<T extends tf.Tensor>(oPre: tf.Tensor, mlstm: T, swa: T): T {
   const fn = "outputGateMix";
-  if (!mlstm || mlstm.rank < 2)
-    throw new Error(`${fn}: mlstm has shape [${mlstm?.shape.join(", ") ?? ""}]; expected [B, H, S, D] or [B, H, D]`);
+  if (!mlstm || mlstm.rank < 2) badShape(fn, "mlstm", mlstm, "[B, H, S, D] or [B, H, D]");
   expectShape(fn, "swa", swa, mlstm.shape, "the shape of mlstm");
   expectShape(fn, "oPre", oPre, mlstm.shape.slice(0, -1), "the shape of mlstm without its last axis");
   return tf.tidy(() => {

@@ -9,7 +9,8 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { groupedAttention, MASKED } from "../nn/attention.js";
-import { expectShape, nonNegativeInteger, positiveInteger } from "./options.js";
+import { ArgumentError } from "../errors.js";
+import { badShape, expectShape, nonNegativeInteger, positiveInteger } from "./options.js";
 
 export interface SlidingWindowOptions {
   /** Positions a query sees back to and including itself, W >= 1. */
@@ -31,23 +32,23 @@ export type SlidingWindowCache = {
 };
 
 function resolve(fn: string, opts: SlidingWindowOptions): SlidingWindowOptions {
-  if (!opts || typeof opts !== "object") throw new Error(`${fn}: options = ${String(opts)}; expected {window, sinks}`);
+  if (!opts || typeof opts !== "object") throw new ArgumentError("options", opts, "{window, sinks}", fn);
   return { window: positiveInteger(fn, "window", opts.window), sinks: nonNegativeInteger(fn, "sinks", opts.sinks) };
 }
 
 function kvShapes(fn: string, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, step: boolean): { B: number; H: number; Hkv: number; D: number } {
   const want = step ? "[B, H, D]" : "[B, H, S, D]";
-  if (!q || q.rank !== (step ? 3 : 4)) throw new Error(`${fn}: q has shape [${q?.shape.join(", ") ?? ""}]; expected ${want}`);
+  if (q?.rank !== (step ? 3 : 4)) badShape(fn, "q", q, want);
   const [B, H] = q.shape as [number, number];
   const D = q.shape[q.rank - 1]!;
-  if (!k || k.rank !== q.rank)
-    throw new Error(`${fn}: k has shape [${k?.shape.join(", ") ?? ""}]; expected ${step ? "[B, Hkv, D]" : "[B, Hkv, S, D]"}`);
+  if (!k || k.rank !== q.rank) badShape(fn, "k", k, step ? "[B, Hkv, D]" : "[B, Hkv, S, D]");
   const Hkv = k.shape[1]!;
   const kShape = step ? [B, Hkv, D] : [B, Hkv, q.shape[2]!, D];
   expectShape(fn, "q", q, q.shape, want);
   expectShape(fn, "k", k, kShape, step ? "[B, Hkv, D]" : "[B, Hkv, S, D] (B, S, D as q)");
   expectShape(fn, "v", v, kShape, "the shape of k");
-  if (H % Hkv !== 0) throw new Error(`${fn}: ${H} query heads cannot share ${Hkv} key/value heads; H must be a multiple of Hkv`);
+  if (H % Hkv !== 0)
+    throw new ArgumentError("k.shape", k.shape, `Hkv (axis 1) dividing the ${H} query heads of q, so that they share kv heads evenly`, fn);
   return { B, H, Hkv, D };
 }
 
@@ -141,7 +142,7 @@ export function slidingWindowAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Ten
 export function slidingWindowCache(k: tf.Tensor4D, v: tf.Tensor4D, opts: SlidingWindowOptions): SlidingWindowCache {
   const fn = "slidingWindowCache";
   const { window: W, sinks } = resolve(fn, opts);
-  if (k?.rank !== 4) throw new Error(`${fn}: k has shape [${k?.shape.join(", ") ?? ""}]; expected [B, Hkv, S, D]`);
+  if (k?.rank !== 4) badShape(fn, "k", k, "[B, Hkv, S, D]");
   expectShape(fn, "k", k, k.shape, "[B, Hkv, S, D]");
   expectShape(fn, "v", v, k.shape, "the shape of k");
   const [B, Hkv, S, D] = k.shape;
@@ -186,9 +187,8 @@ export function slidingWindowStep(
     expectShape(fn, "cache.sinkK", cache.sinkK, [B, Hkv, cache.sinkK?.shape[2] ?? 0, D], "[B, Hkv, <= sinks, D]");
     expectShape(fn, "cache.windowK", cache.windowK, [B, Hkv, cache.windowK?.shape[2] ?? 0, D], "[B, Hkv, <= window, D]");
     if (cache.sinkK.shape[2] > sinks || cache.windowK.shape[2] > W) {
-      throw new Error(
-        `${fn}: the cache holds ${cache.sinkK.shape[2]} sink and ${cache.windowK.shape[2]} window positions; options allow ${sinks} and ${W}`,
-      );
+      const held = { sinks: cache.sinkK.shape[2], window: cache.windowK.shape[2] };
+      throw new ArgumentError("cache", held, `at most ${sinks} sink and ${W} window positions (the options given)`, fn);
     }
   }
   return tf.tidy(() => {

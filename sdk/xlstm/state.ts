@@ -2,6 +2,7 @@
 // the context length. Stabilised: the true matrix memory is C * exp(m), the true normaliser n * exp(m).
 
 import * as tf from "@tensorflow/tfjs-core";
+import { ArgumentError } from "../errors.js";
 import { expectShape, type ResolvedMlstmOptions } from "./options.js";
 
 export type MlstmState = {
@@ -23,7 +24,7 @@ export function mlstmZeroState(B: number, H: number, Dqk: number, Dv: number, mI
 }
 
 export function checkState(fn: string, arg: string, s: MlstmState, B: number, H: number, K: number, V: number): void {
-  if (!s || typeof s !== "object") throw new Error(`${fn}: ${arg} = ${String(s)}; expected {C, n, m}`);
+  if (!s || typeof s !== "object") throw new ArgumentError(arg, s, "a state {C, n, m}", fn);
   expectShape(fn, `${arg}.C`, s.C, [B, H, K, V], "[B, H, Dqk, Dv]");
   expectShape(fn, `${arg}.n`, s.n, [B, H, K], "[B, H, Dqk]");
   expectShape(fn, `${arg}.m`, s.m, [B, H], "[B, H]");

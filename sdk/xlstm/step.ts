@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { noGradient } from "./decay.js";
 import { logGates } from "./gates.js";
-import { expectShape, type MlstmOptions, type ResolvedMlstmOptions, resolveMlstmOptions } from "./options.js";
+import { badShape, expectShape, type MlstmOptions, type ResolvedMlstmOptions, resolveMlstmOptions } from "./options.js";
 import { checkState, type MlstmState, mlstmZeroState } from "./state.js";
 
 export type MlstmStepResult = {
@@ -40,9 +40,9 @@ export function mlstmStep(
 ): MlstmStepResult {
   const fn = "mlstmStep";
   const o = resolveMlstmOptions(fn, opts);
-  if (q?.rank !== 3) throw new Error(`${fn}: q has shape [${q?.shape.join(", ") ?? ""}]; expected [B, H, Dqk] (one token)`);
+  if (q?.rank !== 3) badShape(fn, "q", q, "[B, H, Dqk] (one token)");
   const [B, H, K] = q.shape;
-  if (v?.rank !== 3) throw new Error(`${fn}: v has shape [${v?.shape.join(", ") ?? ""}]; expected [B, H, Dv] (one token)`);
+  if (v?.rank !== 3) badShape(fn, "v", v, "[B, H, Dv] (one token)");
   const V = v.shape[2];
   expectShape(fn, "k", k, [B, H, K], "[B, H, Dqk] like q");
   expectShape(fn, "v", v, [B, H, V], "[B, H, Dv]");
