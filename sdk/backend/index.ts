@@ -7,17 +7,22 @@
 // use("wasm", { threads }), before the backend first starts. The default stays one thread: on the
 // shared 2-core machine measured (bench/README.md) two threads trained between ~3x slower and
 // ~1.1x faster (small XNNPACK calls pay a pool wake-up each, and a busy core stalls every barrier).
-// Its kernel set is completed and BatchMatMul replaced (wasm-kernels/).
+// Its kernel set is completed and BatchMatMul replaced (wasm-kernels/). Where OpenBLAS is installed,
+// matrix products run in it on the wasm heap (blas/): the default, unless STILLROOM_BLAS=off or
+// use("wasm", { blas: false }); STILLROOM_BLAS_THREADS or { blasThreads } sets its threads.
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { cpus } from "node:os";
 import { registerWasmKernels } from "./wasm-kernels/index.js";
+import { activeBlas, chooseBlas, type BlasChoice } from "./blas/index.js";
+import { registerFusedKernels } from "./fused/index.js";
 import { enableWasmThreads, MAX_WASM_THREADS, wasmInitialized, wasmThreads, withThreadCores } from "./wasm-threads.js";
 
 registerWasmKernels();
+registerFusedKernels();
 
-export interface UseOptions {
+export interface UseOptions extends BlasChoice {
   /** wasm only: XNNPACK threads, 1-8 (default: STILLROOM_WASM_THREADS, else 1); fixed once wasm has started */
   threads?: number;
 }
@@ -42,9 +47,16 @@ export interface BackendInfo {
   name: string;
   /** What runs the math: "cuda", "cpu (libtensorflow)", "cpu (wasm simd)", "cpu (javascript)", ... */
   device: string;
+  /** threads of the library that runs matrix products (OpenBLAS's when it runs them) */
   threads: number;
+  /** the library that runs matrix products: "OpenBLAS 0.3.21 (Haswell)", "XNNPACK (wasm simd)", ... */
+  math: string;
+  /** wasm only, when OpenBLAS does not run: why not */
+  blasUnavailable?: string;
   version: string;
 }
+
+let blasUnavailable: string | undefined;
 
 const OPTIONAL: Record<string, string[]> = {
   tensorflow: ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"],
@@ -67,12 +79,15 @@ async function activate(name: Exclude<BackendName, "auto">, options: UseOptions)
   if (name === "wasm" && wasmInitialized() && options.threads !== undefined && options.threads !== wasmThreads()) {
     console.warn(`stillroom: wasm already runs ${wasmThreads()} thread(s); threads = ${options.threads} takes effect in a new process`);
   }
-  if (name === "wasm" && !wasmInitialized()) {
-    enableWasmThreads(options.threads ?? defaultWasmThreads());
-    try {
-      return await withThreadCores(() => tf.setBackend("wasm"));
-    } catch {
-      return false;
+  if (name === "wasm") {
+    blasUnavailable = chooseBlas(options) ?? undefined;
+    if (!wasmInitialized()) {
+      enableWasmThreads(options.threads ?? defaultWasmThreads());
+      try {
+        return await withThreadCores(() => tf.setBackend("wasm"));
+      } catch {
+        return false;
+      }
     }
   }
   if (name in OPTIONAL && !tf.findBackendFactory(name)) {
@@ -104,18 +119,33 @@ export async function use(name: BackendName = "auto", options: UseOptions = {}):
 
 export function info(): BackendInfo {
   const name = tf.getBackend();
-  const threads = name === "wasm" ? wasmThreads() : name === "cpu" ? 1 : cpus().length;
+  const blas = name === "wasm" ? activeBlas() : null;
+  const threads = blas ? blas.threads() : name === "wasm" ? wasmThreads() : name === "cpu" ? 1 : cpus().length;
   const device =
     name === "tensorflow"
       ? loadedPackage?.endsWith("-gpu")
         ? "cuda"
         : "cpu (libtensorflow)"
       : name === "wasm"
-        ? wasmThreads() > 1
-          ? "cpu (wasm simd, threads)"
-          : "cpu (wasm simd)"
+        ? `cpu (${blas ? "openblas + " : ""}wasm simd${wasmThreads() > 1 ? `, ${wasmThreads()} wasm threads` : ""})`
         : name === "webgpu"
           ? "gpu (webgpu)"
           : "cpu (javascript)";
-  return { name, device, threads, version: tf.version_core };
+  const math = blas
+    ? blas.name
+    : name === "wasm"
+      ? "XNNPACK (wasm simd)"
+      : name === "tensorflow"
+        ? "libtensorflow"
+        : name === "webgpu"
+          ? "WebGPU"
+          : "JavaScript";
+  return {
+    name,
+    device,
+    threads,
+    math,
+    ...(name === "wasm" && !blas && blasUnavailable ? { blasUnavailable } : {}),
+    version: tf.version_core,
+  };
 }

@@ -71,9 +71,10 @@ export function batchMatMulKernel(stock: tf.KernelFunc): tf.KernelFunc {
 }
 
 /** Output batch i -> the batch of an operand with outer dims `dims` (numpy broadcasting). */
-function batchIndex(outer: number[], dims: number[]): (i: number) => number {
+export function batchIndex(outer: number[], dims: number[]): (i: number) => number {
   const pad = [...Array<number>(outer.length - dims.length).fill(1), ...dims];
   if (tf.util.arraysEqual(pad, outer)) return (i) => i;
+  if (tf.util.sizeFromShape(dims) === 1) return () => 0;
   return (i) => {
     let j = 0,
       stride = 1;

@@ -35,3 +35,8 @@ export function alloc(backend: object, shape: number[], dtype: tf.DataType): tf.
 export function free(backend: object, ...ts: tf.TensorInfo[]): void {
   for (const t of ts) (backend as unknown as WasmBackendLike).disposeData(t.dataId);
 }
+
+/** The byte offset of t's data in the wasm heap (for kernels that take pointers). */
+export function offset(backend: object, t: tf.TensorInfo): number {
+  return (backend as unknown as WasmBackendLike).typedArrayFromHeap(t).byteOffset;
+}

@@ -1,13 +1,18 @@
-// Kernels registered on the wasm backend: faster replacements (BatchMatMul, a copy-free Identity) and the ones tfjs
-// ships without (UnsortedSegmentSum, Einsum, and the rest by way of the cpu backend). Registered
-// when sdk/backend loads, before the wasm backend initializes (a replaced kernel keeps the stock
-// setup, which binds the wasm function it calls). Idempotent.
+// Kernels registered on the wasm backend: faster replacements (BatchMatMul by OpenBLAS or XNNPACK,
+// copy-free Identity and Cast, GatherV2 by rows) and the ones tfjs ships without (UnsortedSegmentSum, Einsum, and the rest
+// by way of the cpu backend). Registered when sdk/backend loads, before the wasm backend
+// initializes (a replaced kernel keeps the stock setup, which binds the wasm function it calls).
+// Idempotent.
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-cpu";
 import { batchMatMulKernel } from "./batch-matmul.js";
+import { blasBatchMatMulKernel } from "../blas/batch-matmul.js";
+import { activeBlas } from "../blas/index.js";
 import { cpuFallbackKernel, cpuFallbackNames } from "./cpu-fallback.js";
+import { castKernel } from "./cast.js";
 import { einsumKernel } from "./einsum.js";
+import { gatherKernel } from "./gather.js";
 import { identityKernel } from "./identity.js";
 import { unsortedSegmentSumKernel } from "./unsorted-segment-sum.js";
 
@@ -34,13 +39,24 @@ export function registerWasmKernels(): WasmKernels {
   const stock = tf.getKernel("BatchMatMul", "wasm");
   if (stock) {
     stockBatchMatMul = stock;
-    set({ ...stock, kernelFunc: batchMatMulKernel(stock.kernelFunc) });
+    // OpenBLAS when the native path is on (sdk/backend/blas), else XNNPACK
+    set({ ...stock, kernelFunc: blasBatchMatMulKernel(activeBlas, batchMatMulKernel(stock.kernelFunc)) });
     result.replaced.push("BatchMatMul");
   }
   const identity = tf.getKernel("Identity", "wasm");
   if (identity) {
     set({ ...identity, kernelFunc: identityKernel(identity.kernelFunc) });
     result.replaced.push("Identity");
+  }
+  const gather = tf.getKernel("GatherV2", "wasm");
+  if (gather) {
+    set({ ...gather, kernelFunc: gatherKernel(gather.kernelFunc) });
+    result.replaced.push("GatherV2");
+  }
+  const cast = tf.getKernel("Cast", "wasm");
+  if (cast) {
+    set({ ...cast, kernelFunc: castKernel(cast.kernelFunc) });
+    result.replaced.push("Cast");
   }
   const added: [string, tf.KernelFunc][] = [
     ["UnsortedSegmentSum", unsortedSegmentSumKernel],
