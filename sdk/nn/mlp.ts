@@ -1,6 +1,7 @@
 // SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
 
 import * as tf from "@tensorflow/tfjs-core";
+import { swigluFused } from "../backend/fused/index.js";
 import { fieldChildren, setFieldChild } from "./children.js";
 import { callModule, type LinearModule, type Module } from "./module.js";
 
@@ -17,7 +18,7 @@ export class SwiGLU implements Module {
     return tf.tidy(() => {
       const g = callModule(this.gate_proj, x); // [B, T, F]
       const u = callModule(this.up_proj, x); // [B, T, F]
-      const h = tf.mul(tf.mul(g, tf.sigmoid(g)), u); // [B, T, F] silu(g) * u
+      const h = swigluFused(g, u) ?? tf.mul(tf.mul(g, tf.sigmoid(g)), u); // [B, T, F] silu(g) * u
       return callModule(this.down_proj, h) as tf.Tensor3D; // [B, T, C]
     });
   }

@@ -1,10 +1,13 @@
 // RMSNorm (Llama, Qwen2, OLMo2): x / sqrt(mean(x^2) + eps) * weight, over the last axis.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { rmsNormFused } from "../backend/fused/index.js";
 import type { Module } from "./module.js";
 import { parametrized } from "./parametrize.js";
 
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
+  const fused = rmsNormFused(x, weight, eps); // one kernel where the backend has it
+  if (fused) return fused;
   return tf.tidy(() => {
     const variance = tf.mean(tf.square(x), -1, true); // [..., 1]
     const xhat = tf.mul(x, tf.rsqrt(tf.add(variance, eps))); // [..., C]

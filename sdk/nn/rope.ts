@@ -2,6 +2,7 @@
 // (rotate_half), not interleaved pairs; optional Llama 3 frequency scaling.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { ropeFused } from "../backend/fused/index.js";
 
 /** Llama 3 rope scaling (Hugging Face rope_type "llama3"). */
 export interface Llama3RopeScaling {
@@ -74,6 +75,8 @@ export function rotateHalf(x: tf.Tensor): tf.Tensor {
 
 /** x [B, H, T, D] rotated by position: x cos + rotate_half(x) sin, with cos/sin [B, T, D]. */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor3D, sin: tf.Tensor3D): tf.Tensor4D {
+  const fused = ropeFused(x, cos, sin); // one kernel where the backend has it
+  if (fused) return fused;
   return tf.tidy(() => {
     const c = tf.expandDims(cos, 1); // [B, 1, T, D]
     const s = tf.expandDims(sin, 1); // [B, 1, T, D]

@@ -2,6 +2,7 @@
 // Moments live in variables keyed by parameter name; state() / load() round-trip them for checkpoints.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { adamwFused } from "../backend/fused/index.js";
 
 export interface AdamWConfig {
   beta1: number;
@@ -47,6 +48,13 @@ export class AdamW {
       const [m, v] = this.moments(name, p);
       const { lr, weightDecay } = hyper(name);
       tf.tidy(() => {
+        const fused = adamwFused(p, m, v, g, { lr, weightDecay, beta1: b1, beta2: b2, eps, c1, c2 }); // one kernel where the backend has it
+        if (fused) {
+          p.assign(fused[0]);
+          m.assign(fused[1]);
+          v.assign(fused[2]);
+          return;
+        }
         const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)); // like p
         const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)); // like p
         const upd = tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps)); // like p

@@ -2,6 +2,7 @@
 // predict labels[t + 1]; labels equal to -100 (and the last position) contribute nothing.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { crossEntropyFused } from "../backend/fused/index.js";
 
 export const IGNORE_INDEX = -100;
 
@@ -21,10 +22,14 @@ export function causalLmLoss(logits: tf.Tensor3D, labels: number[][]): tf.Scalar
     weights.flat().reduce((a, b) => a + b, 0),
   );
   return tf.tidy(() => {
-    const logp = tf.logSoftmax(tf.reshape(logits, [B * T, V])); // [B*T, V]
-    const onehot = tf.oneHot(tf.tensor1d(targets.flat(), "int32"), V); // [B*T, V]
-    const picked = tf.sum(tf.mul(logp, onehot), -1); // [B*T]
+    const flat = tf.reshape(logits, [B * T, V]) as tf.Tensor2D; // [B*T, V]
+    const tgt = tf.tensor1d(targets.flat(), "int32"); // [B*T]
     const w = tf.tensor1d(weights.flat(), "float32"); // [B*T]
+    const fused = crossEntropyFused(flat, tgt, w, n); // one kernel where the backend has it
+    if (fused) return fused;
+    const logp = tf.logSoftmax(flat); // [B*T, V]
+    const onehot = tf.oneHot(tgt, V); // [B*T, V]
+    const picked = tf.sum(tf.mul(logp, onehot), -1); // [B*T]
     return tf.div(tf.neg(tf.sum(tf.mul(picked, w))), n) as tf.Scalar; // []
   });
 }
