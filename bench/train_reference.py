@@ -1,10 +1,12 @@
 """PyTorch CPU reference for bench/train.ts: the same Llama (4 layers, d=256, 4 heads, SwiGLU
 dFf=1024, vocab 512, untied lm_head, RMSNorm, RoPE), batch 8 x 128, cross-entropy, forward +
-backward + Adam (lr 1e-3), float32, a fixed number of threads (default 2). nanoGPT-style: the whole
-model in one screen. Prints JSON lines like the TypeScript side: matmul GFLOP/s at 1024, the batched
-matmul [8,256,64]x[8,64,256] in ms, and training tokens/s (median step).
+backward + Adam (lr 1e-3), float32, a fixed number of torch threads (bench:train runs 1 and 2:
+torch's own threads and OpenBLAS's share the cores, so more is not always faster). nanoGPT-style:
+the whole model in one screen. Prints JSON lines like the TypeScript side: matmul GFLOP/s at 1024,
+the batched matmul [8,256,64]x[8,64,256] in ms, training tokens/s (median step) and inference
+tokens/s (a forward pass under no_grad, median).
 
-    /usr/bin/python3 bench/train_reference.py --steps 8 --warmup 3 --threads 2
+    /usr/bin/python3 bench/train_reference.py --steps 8 --warmup 3 --threads 1
 """
 import argparse
 import json
@@ -124,14 +126,18 @@ def main():
     first = step()
     for _ in range(a.warmup - 1):
         step()
-    ms, last = [], first
+    ms, cpu, last = [], [], first
     for _ in range(a.steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         last = step()
         ms.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)  # all threads of the process
     step_ms = statistics.median(ms)
     n = sum(p.numel() for p in model.parameters())
-    emit("train_tokens_per_s", B * T / (step_ms / 1e3), "tokens/s", step_ms=round(step_ms, 1), steps=a.steps, params=n, loss_first=round(first, 4), loss_last=round(last, 4))
+    emit("train_tokens_per_s", B * T / (step_ms / 1e3), "tokens/s", step_ms=round(step_ms, 1), step_cpu_ms=round(statistics.median(cpu), 1), steps=a.steps, params=n, loss_first=round(first, 4), loss_last=round(last, 4))
+    with torch.no_grad():
+        forward_ms = timed(lambda: model(ids), a.steps)
+    emit("forward_tokens_per_s", B * T / (forward_ms / 1e3), "tokens/s", forward_ms=round(forward_ms, 1))
 
 
 if __name__ == "__main__":
