@@ -15,12 +15,21 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { cpus } from "node:os";
 import { registerWasmKernels } from "./wasm-kernels/index.js";
-import { activeBlas, chooseBlas, type BlasChoice } from "./blas/index.js";
+import { activeBlas, blasUnavailable, chooseBlas, type BlasChoice } from "./blas/index.js";
 import { registerFusedKernels } from "./fused/index.js";
 import { enableWasmThreads, MAX_WASM_THREADS, wasmInitialized, wasmThreads, withThreadCores } from "./wasm-threads.js";
 
 registerWasmKernels();
 registerFusedKernels();
+quietCpuBanner();
+
+/** tfjs's cpu backend prints "Hi, looks like you are running TensorFlow.js in Node.js ..." on its
+ *  first tensor: advice about tfjs-node that sr.backend already acts on, and noise in a notebook
+ *  cell's stderr. The banner waits for the backend's first write; this marks it as done. */
+function quietCpuBanner(): void {
+  const cpu = tf.findBackend("cpu") as { firstUse?: boolean } | null;
+  if (cpu && "firstUse" in cpu) cpu.firstUse = false;
+}
 
 export interface UseOptions extends BlasChoice {
   /** wasm only: XNNPACK threads, 1-8 (default: STILLROOM_WASM_THREADS, else 1); fixed once wasm has started */
@@ -56,8 +65,6 @@ export interface BackendInfo {
   version: string;
 }
 
-let blasUnavailable: string | undefined;
-
 const OPTIONAL: Record<string, string[]> = {
   tensorflow: ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"],
   webgpu: ["@tensorflow/tfjs-backend-webgpu"],
@@ -80,7 +87,7 @@ async function activate(name: Exclude<BackendName, "auto">, options: UseOptions)
     console.warn(`stillroom: wasm already runs ${wasmThreads()} thread(s); threads = ${options.threads} takes effect in a new process`);
   }
   if (name === "wasm") {
-    blasUnavailable = chooseBlas(options) ?? undefined;
+    chooseBlas(options);
     if (!wasmInitialized()) {
       enableWasmThreads(options.threads ?? defaultWasmThreads());
       try {
@@ -127,7 +134,7 @@ export function info(): BackendInfo {
         ? "cuda"
         : "cpu (libtensorflow)"
       : name === "wasm"
-        ? `cpu (${blas ? "openblas + " : ""}wasm simd${wasmThreads() > 1 ? `, ${wasmThreads()} wasm threads` : ""})`
+        ? `cpu (${blas ? "openblas, " : ""}wasm simd${wasmThreads() > 1 ? `, ${wasmThreads()} ${blas ? "wasm " : ""}threads` : ""})`
         : name === "webgpu"
           ? "gpu (webgpu)"
           : "cpu (javascript)";
@@ -145,7 +152,7 @@ export function info(): BackendInfo {
     device,
     threads,
     math,
-    ...(name === "wasm" && !blas && blasUnavailable ? { blasUnavailable } : {}),
+    ...(name === "wasm" && !blas && blasUnavailable() ? { blasUnavailable: blasUnavailable()! } : {}),
     version: tf.version_core,
   };
 }

@@ -6,17 +6,17 @@
 //
 // enableWasmThreads(n) fixes the three before the backend initializes: it sets the flag and
 // setThreadsCount(n), installs a global `Worker` that Emscripten's Node path picks up (a
-// worker_threads.Worker that runs the pthread bootstrap from source and reads the main script
-// from a file instead of a Blob), and reports 2n cores to the one os.cpus() call made while the
-// module starts. Emscripten pre-spawns 8 workers (its PTHREAD_POOL_SIZE); once the backend has
-// started they are unref'd, so they never keep the process alive.
+// worker_threads.Worker that runs the pthread bootstrap from source and receives the main script's
+// text in its "load" message instead of a Blob, so nothing is written to disk), and reports 2n
+// cores to the one os.cpus() call made while the module starts. Emscripten pre-spawns 8 workers
+// (its PTHREAD_POOL_SIZE); once the backend has started they are unref'd, so they never keep the
+// process alive.
 import * as tf from "@tensorflow/tfjs-core";
 import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
 import { Worker as NodeWorker, type TransferListItem } from "node:worker_threads";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import os, { tmpdir } from "node:os";
-import { join } from "node:path";
+import os from "node:os";
 
 /** The most threads the shipped build can use (its pre-spawned worker pool). */
 export const MAX_WASM_THREADS = 8;
@@ -27,20 +27,38 @@ const PRELUDE =
   'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), ' +
   'require$$4 = require("os"), commonjsGlobal = globalThis;\n';
 
+/** What the "load" message names instead of a script file: the worker evaluates the text it carries. */
+const INLINE_SCRIPT = "stillroom:inline-main-script";
+
+// After the bootstrap: its message handler (onmessage) keeps the text a "load" message carries,
+// and importScripts, which the bootstrap defines as "read a file and eval it", evaluates that text
+// when asked for INLINE_SCRIPT.
+const AFTER_BOOTSTRAP = `
+{
+  const handle = self.onmessage;
+  self.onmessage = (e) => {
+    if (e.data && e.data.cmd === "load" && e.data.stillroomScript) self.stillroomScript = e.data.stillroomScript;
+    return handle(e);
+  };
+  const fromFile = importScripts;
+  importScripts = (f) => (f === ${JSON.stringify(INLINE_SCRIPT)} ? (0, eval)(self.stillroomScript) : fromFile(f));
+}
+`;
+
 let workerSource: string | null = null;
 // The workers stay ref'd while the backend starts (it awaits their "loaded" replies), unref'd after.
 const workers: NodeWorker[] = [];
 let started = false;
-let mainScriptPath: string | null = null;
+let mainScript: string | null = null;
 
-/** Emscripten's pthread bootstrap, as the Node bundle embeds it (a string literal). */
+/** Emscripten's pthread bootstrap, as the Node bundle embeds it (a string literal), wrapped as above. */
 function pthreadBootstrap(): string {
   if (workerSource) return workerSource;
   const bundle = createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm");
   const m = /^var wasmWorkerContents = (".*");$/m.exec(readFileSync(bundle, "utf8"));
   if (!m) throw new Error(`wasm threads: no pthread bootstrap (wasmWorkerContents) in ${bundle}`);
   // As tfjs does before making a Blob of it: keep "\n" escapes inside its own string literals.
-  workerSource = (JSON.parse(m[1]!) as string).replace(/\n/g, "\\n");
+  workerSource = (JSON.parse(m[1]!) as string).replace(/\n/g, "\\n") + AFTER_BOOTSTRAP;
   return workerSource;
 }
 
@@ -72,18 +90,14 @@ class PthreadWorker extends NodeWorker {
     }
     const msg = message as { cmd?: string; urlOrBlob?: unknown } | null;
     if (msg?.cmd === "load" && msg.urlOrBlob instanceof Blob) {
-      if (mainScriptPath) {
-        super.postMessage({ ...msg, urlOrBlob: mainScriptPath }, transfer);
+      if (mainScript) {
+        super.postMessage({ ...msg, urlOrBlob: INLINE_SCRIPT, stillroomScript: mainScript }, transfer);
         return;
       }
-      // The worker loads the main script with importScripts (a file read): write it once. Messages
-      // posted meanwhile wait, in order.
+      // The Blob's text arrives asynchronously; messages posted meanwhile wait, in order.
       this.queue = [[message, transfer]];
       void msg.urlOrBlob.text().then((text) => {
-        if (!mainScriptPath) {
-          mainScriptPath = join(mkdtempSync(join(tmpdir(), "stillroom-wasm-")), "tfjs-backend-wasm-threaded-simd.js");
-          writeFileSync(mainScriptPath, PRELUDE + text);
-        }
+        mainScript ??= PRELUDE + text;
         const queued = this.queue!;
         this.queue = null;
         for (const [m, t] of queued) this.postMessage(m, t);

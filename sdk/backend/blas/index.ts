@@ -6,10 +6,19 @@ import { blasDisabledByEnv, loadBlas, MAX_BLAS_THREADS, type Blas } from "./open
 export { MAX_BLAS_THREADS } from "./openblas.js";
 
 let active: Blas | null = null;
+let chosen = false;
+let whyNot: string | null = null;
 
-/** The BLAS that runs matrix products now, or null (XNNPACK in wasm runs them). */
+/** The BLAS that runs matrix products now, or null (XNNPACK in wasm runs them). The first call
+ *  makes the default choice when use() has made none (a wasm backend started by tf.setBackend). */
 export function activeBlas(): Blas | null {
+  if (!chosen) chooseBlas({});
   return active;
+}
+
+/** Why OpenBLAS does not run (null when it does, or before anything has chosen). */
+export function blasUnavailable(): string | null {
+  return whyNot;
 }
 
 export interface BlasChoice {
@@ -21,6 +30,12 @@ export interface BlasChoice {
 
 /** Switches the native path on or off; returns why it is off (null when on). */
 export function chooseBlas(choice: BlasChoice): string | null {
+  whyNot = choose(choice);
+  chosen = true;
+  return whyNot;
+}
+
+function choose(choice: BlasChoice): string | null {
   const { blas, blasThreads } = choice;
   if (blasThreads !== undefined && (!Number.isInteger(blasThreads) || blasThreads < 1 || blasThreads > MAX_BLAS_THREADS)) {
     throw new Error(`blasThreads = ${blasThreads}: expected an integer from 1 to ${MAX_BLAS_THREADS}`);

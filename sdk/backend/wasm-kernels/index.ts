@@ -13,6 +13,7 @@ import { cpuFallbackKernel, cpuFallbackNames } from "./cpu-fallback.js";
 import { castKernel } from "./cast.js";
 import { einsumKernel } from "./einsum.js";
 import { gatherKernel } from "./gather.js";
+import { guardWasmHeap } from "./heap-guard.js";
 import { identityKernel } from "./identity.js";
 import { unsortedSegmentSumKernel } from "./unsorted-segment-sum.js";
 
@@ -71,8 +72,27 @@ export function registerWasmKernels(): WasmKernels {
     set({ kernelName, backendName: "wasm", kernelFunc: cpuFallbackKernel(kernelName) });
     result.delegated.push(kernelName);
   }
+  guardHeapOnStart();
   done = result;
   return result;
+}
+
+/** Every wasm backend, whoever starts it, gets the heap guard (heap-guard.ts). */
+function guardHeapOnStart(): void {
+  const started = tf.engine().registry.wasm;
+  if (started) return guardWasmHeap(started);
+  const factory = tf.findBackendFactory("wasm");
+  if (!factory) return;
+  tf.removeBackend("wasm");
+  tf.registerBackend(
+    "wasm",
+    async () => {
+      const backend = await factory();
+      guardWasmHeap(backend);
+      return backend;
+    },
+    2, // tfjs-backend-wasm's own priority
+  );
 }
 
 /** Puts tfjs's own wasm BatchMatMul back (benchmarks: the "before" numbers). */

@@ -5,12 +5,12 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { defaultWasmThreads, info, use } from "../../../sdk/backend/index.js";
 
-test("use('wasm') starts one thread by default, and info says so", async () => {
+test("use('wasm') starts one wasm thread by default, and info says so", async () => {
   const prev = process.env.STILLROOM_WASM_THREADS;
   delete process.env.STILLROOM_WASM_THREADS;
   assert.equal(defaultWasmThreads(), 1);
-  const i = await use("wasm");
-  assert.deepEqual([i.name, i.threads, i.device], ["wasm", 1, "cpu (wasm simd)"]);
+  const i = await use("wasm", { blas: false });
+  assert.deepEqual([i.name, i.threads, i.device, i.math], ["wasm", 1, "cpu (wasm simd)", "XNNPACK (wasm simd)"]);
   assert.equal(tf.getBackend(), "wasm");
   if (prev !== undefined) process.env.STILLROOM_WASM_THREADS = prev;
 });
@@ -18,6 +18,7 @@ test("use('wasm') starts one thread by default, and info says so", async () => {
 test("use('cpu') and back; info follows the backend", async () => {
   assert.deepEqual((await use("cpu")).threads, 1);
   assert.equal(info().device, "cpu (javascript)");
+  assert.equal(info().math, "JavaScript");
   assert.equal((await use("wasm")).name, "wasm");
 });
 

@@ -1,7 +1,7 @@
-// The kernels sdk/backend registers on wasm, each against the cpu backend: the BatchMatMul
-// replacement (transposes, batches, broadcasts, ranks), UnsortedSegmentSum (and gather's
-// gradient, which needs it), Einsum, a kernel run by way of the cpu backend; and no leaks.
-// Own process: the wasm backend with one thread.
+// The kernels sdk/backend registers on wasm, each against the cpu backend: BatchMatMul by OpenBLAS
+// and by XNNPACK (transposes, batches, broadcasts, ranks), GatherV2 by rows, Cast and Identity
+// without copies, UnsortedSegmentSum (and gather's gradient, which needs it), Einsum, a kernel run
+// by way of the cpu backend; and no leaks. Own process: the wasm backend with one thread.
 
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
@@ -46,15 +46,22 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
 
 const rnd = (shape: number[], seed: number) => () => tf.randomNormal(shape, 0, 1, "float32", seed);
 
-test("the kernels are registered: BatchMatMul and Identity replaced, UnsortedSegmentSum and Einsum added", () => {
+test("the kernels are registered: BatchMatMul, Identity, GatherV2 and Cast replaced, UnsortedSegmentSum and Einsum added", () => {
   const r = registerWasmKernels();
-  assert.deepEqual(r.replaced, ["BatchMatMul", "Identity"]);
+  assert.deepEqual(r.replaced, ["BatchMatMul", "Identity", "GatherV2", "Cast"]);
   for (const k of ["UnsortedSegmentSum", "Einsum", "Conv2DBackpropFilter"]) assert.ok(tf.getKernel(k, "wasm"), k);
   assert.ok(r.delegated.includes("Conv2DBackpropFilter"));
   assert.ok(!r.delegated.includes("Complex"));
 });
 
-test("BatchMatMul matches cpu: every transpose, batch, broadcast and rank", async () => {
+for (const blas of [true, false]) {
+  test(`BatchMatMul by ${blas ? "OpenBLAS" : "XNNPACK"} matches cpu: every transpose, batch, broadcast and rank`, async () => {
+    assert.equal((await use("wasm", { blas })).math.startsWith("OpenBLAS"), blas);
+    await batchMatMulCases();
+  });
+}
+
+async function batchMatMulCases(): Promise<void> {
   const cases: [number[], number[]][] = [
     [
       [5, 7],
@@ -102,7 +109,7 @@ test("BatchMatMul matches cpu: every transpose, batch, broadcast and rank", asyn
       }
     }
   }
-});
+}
 
 test("BatchMatMul broadcasts batches as numpy does ([2,1] x [1,3] gives 6; tfjs's cpu kernel does not)", async () => {
   // want: every product a[i, 0] b[0, j] made by cpu from 2D slices
@@ -178,6 +185,49 @@ test("matMul's gradient on wasm matches cpu (transposed products throughout)", a
     },
   );
   close(r.wasm, r.cpu, 1e-5, "d/da, d/db");
+});
+
+test("GatherV2 by rows matches cpu; a bad index is an error naming it; other axes take the stock kernel", async () => {
+  const idx = () =>
+    tf.tensor2d(
+      [
+        [3, 0, 3],
+        [9, 1, 2],
+      ],
+      [2, 3],
+      "int32",
+    );
+  let r = await both(
+    () => [rnd([10, 4, 3], 40)(), idx()],
+    (x, i) => tf.gather(x!, i!),
+  );
+  close(r.wasm, r.cpu, 0, "axis 0");
+  assert.deepEqual(r.shape, [2, 3, 4, 3]);
+  r = await both(
+    () => [rnd([3, 10], 41)(), idx()],
+    (x, i) => tf.gather(x!, i!, 1),
+  );
+  close(r.wasm, r.cpu, 0, "axis 1 (stock)");
+  const table = tf.ones([5, 2]);
+  const bad = tf.tensor1d([1, 5], "int32");
+  const ids = tf.engine().backend.numDataIds();
+  assert.throws(() => tf.gather(table, bad), /GatherV2: the index value 5 is not in \[0, 4\]/);
+  assert.equal(tf.engine().backend.numDataIds(), ids, "the output of a failed gather is freed");
+  tf.dispose([table, bad]);
+});
+
+test("Cast to the same dtype shares the buffer; to another dtype it converts", () => {
+  const backend = tf.backend() as unknown as { refCount(id: object): number };
+  const x = tf.tensor1d([1.5, -2.25]);
+  const same = tf.cast(x, "float32");
+  assert.equal(same.dataId, x.dataId);
+  assert.equal(backend.refCount(x.dataId), 2);
+  const ints = tf.cast(x, "int32");
+  assert.deepEqual([...ints.dataSync()], [1, -2]);
+  x.dispose();
+  assert.deepEqual([...same.dataSync()], [1.5, -2.25]);
+  tf.dispose([same, ints]);
+  assert.equal(backend.refCount(x.dataId), 0);
 });
 
 test("UnsortedSegmentSum matches cpu: float32, int32, 2D ids, ids out of range dropped", async () => {
