@@ -80,7 +80,10 @@ export function registerWasmKernels(): WasmKernels {
 /** Every wasm backend, whoever starts it, gets the heap guard (heap-guard.ts). */
 function guardHeapOnStart(): void {
   const started = tf.engine().registry.wasm;
-  if (started) return guardWasmHeap(started);
+  if (started) {
+    guardWasmHeap(started);
+    return;
+  }
   const factory = tf.findBackendFactory("wasm");
   if (!factory) return;
   tf.removeBackend("wasm");
