@@ -16,6 +16,7 @@
 // wasm:N (wasm alone, N XNNPACK threads), cpu, tensorflow, webgpu.
 // Options: --configs default,blas:1,wasm:1  --torch-threads 1,2  --steps 5 --warmup 2  --rounds 1
 //          --cpu-steps 1  --python /usr/bin/python3  --no-python  --profile  --before
+//          --child-timeout 900 (seconds for each configuration)
 import type * as tfc from "@tensorflow/tfjs-core";
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -88,23 +89,23 @@ async function child(config: string, args: string[]): Promise<void> {
   const slow = info.name === "cpu";
   // Waits for the result by reading one element of it: enough to synchronise an asynchronous
   // backend (webgpu), without timing a copy of the whole output to JavaScript, which PyTorch's
-  // side does not make either.
-  const settle = (y: tfc.Tensor) => {
+  // side does not make either. Reads are awaited: webgpu in Node has no synchronous read.
+  const settle = async (y: tfc.Tensor) => {
     const one = tf.tidy(() => tf.slice(tf.reshape(y, [-1]), 0, 1)); // [1]
-    one.dataSync();
+    await one.data();
     one.dispose();
   };
-  const timeIt = (f: () => tfc.Tensor, reps: number) => {
+  const timeIt = async (f: () => tfc.Tensor, reps: number) => {
     for (let i = 0; i < (slow ? 1 : 2); i++) {
       const y = f();
-      settle(y);
+      await settle(y);
       y.dispose();
     }
     const ms: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
       const y = f();
-      settle(y);
+      await settle(y);
       ms.push(performance.now() - t0);
       y.dispose();
     }
@@ -113,13 +114,13 @@ async function child(config: string, args: string[]): Promise<void> {
   {
     const a = tf.randomNormal([1024, 1024], 0, 1, "float32", 1),
       b = tf.randomNormal([1024, 1024], 0, 1, "float32", 2);
-    const ms = timeIt(() => tf.matMul(a, b), slow ? 1 : 10);
+    const ms = await timeIt(() => tf.matMul(a, b), slow ? 1 : 10);
     emit("matmul_1024_gflops", (2 * 1024 ** 3) / (ms * 1e6), "GFLOP/s");
     const x = tf.randomNormal([8, 256, 64], 0, 1, "float32", 3),
       w = tf.randomNormal([8, 64, 256], 0, 1, "float32", 4);
     emit(
       "bmm_8x256x64x256_ms",
-      timeIt(() => tf.matMul(x, w), slow ? 2 : 30),
+      await timeIt(() => tf.matMul(x, w), slow ? 2 : 30),
       "ms",
     );
     tf.dispose([a, b, x, w]);
@@ -140,11 +141,11 @@ async function child(config: string, args: string[]): Promise<void> {
   const ids = Array.from({ length: B }, () => Array.from({ length: T }, rand)); // [B, T]
   const opt = new sr.train.AdamW();
   const hyper = () => ({ lr, weightDecay: 0 });
-  const step = () => {
+  const step = async () => {
     const { value, grads } = tf.variableGrads(() => sr.train.causalLmLoss(model.logits(ids), ids), vars);
     opt.apply(params, new Map(Object.entries(grads).map(([n, g]) => [nameOf.get(n)!, g])), hyper);
     tf.dispose(Object.values(grads));
-    const v = value.dataSync()[0]!;
+    const v = (await value.data())[0]!;
     value.dispose();
     return v;
   };
@@ -153,7 +154,7 @@ async function child(config: string, args: string[]): Promise<void> {
   let first = NaN,
     last = NaN;
   for (let i = 0; i < w; i++) {
-    last = step();
+    last = await step();
     if (i === 0) first = last;
   }
   const ms: number[] = [];
@@ -161,7 +162,7 @@ async function child(config: string, args: string[]): Promise<void> {
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    last = step();
+    last = await step();
     const c = process.cpuUsage(c0);
     ms.push(performance.now() - t0);
     cpuMs.push((c.user + c.system) / 1000);
@@ -177,7 +178,7 @@ async function child(config: string, args: string[]): Promise<void> {
     loss_last: +last.toFixed(4),
   });
 
-  const forwardMs = timeIt(() => model.logits(ids), slow ? 1 : n);
+  const forwardMs = await timeIt(() => model.logits(ids), slow ? 1 : n);
   emit("forward_tokens_per_s", (B * T) / (forwardMs / 1000), "tokens/s", { forward_ms: +forwardMs.toFixed(1) });
 
   if (!slow) {
@@ -196,7 +197,7 @@ async function child(config: string, args: string[]): Promise<void> {
     const prof = profileKernels(info.name);
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    for (let i = 0; i < reps; i++) step();
+    for (let i = 0; i < reps; i++) await step();
     const c = process.cpuUsage(c0);
     const total = (performance.now() - t0) / reps;
     const totalCpu = (c.user + c.system) / 1000 / reps;
@@ -219,7 +220,7 @@ async function child(config: string, args: string[]): Promise<void> {
       });
     }
   }
-  process.exit(0);
+  process.exit(0); // a WebGPU device would keep the process alive
 }
 
 // ---- the run: children in turns, then ratios ------------------------------------------------
@@ -235,7 +236,8 @@ function runChild(config: string, args: string[]): Row[] {
   const r = spawnSync(process.execPath, [SELF, "--child", config, ...args], {
     encoding: "utf8",
     cwd: REPO_ROOT,
-    timeout: 900_000,
+    timeout: Number(flag(process.argv, "child-timeout", "900")) * 1000,
+    maxBuffer: 256 * 1024 ** 2, // a GPU driver may say a lot on stderr
     env: { ...process.env, ...configEnv(config) },
   });
   if (r.status !== 0) {

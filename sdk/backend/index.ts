@@ -18,6 +18,7 @@ import { registerWasmKernels } from "./wasm-kernels/index.js";
 import { activeBlas, blasUnavailable, chooseBlas, type BlasChoice } from "./blas/index.js";
 import { registerFusedKernels } from "./fused/index.js";
 import { enableWasmThreads, MAX_WASM_THREADS, wasmInitialized, wasmThreads, withThreadCores } from "./wasm-threads.js";
+import { startWebGpu, type WebGpuOptions, webgpuAdapter } from "./webgpu.js";
 
 registerWasmKernels();
 registerFusedKernels();
@@ -31,7 +32,7 @@ function quietCpuBanner(): void {
   if (cpu && "firstUse" in cpu) cpu.firstUse = false;
 }
 
-export interface UseOptions extends BlasChoice {
+export interface UseOptions extends BlasChoice, WebGpuOptions {
   /** wasm only: XNNPACK threads, 1-8 (default: STILLROOM_WASM_THREADS, else 1); fixed once wasm has started */
   threads?: number;
 }
@@ -67,7 +68,6 @@ export interface BackendInfo {
 
 const OPTIONAL: Record<string, string[]> = {
   tensorflow: ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"],
-  webgpu: ["@tensorflow/tfjs-backend-webgpu"],
 };
 
 let loadedPackage: string | null = null;
@@ -82,7 +82,8 @@ async function tryImport(pkg: string): Promise<boolean> {
   }
 }
 
-async function activate(name: Exclude<BackendName, "auto">, options: UseOptions): Promise<boolean> {
+/** Starts the backend; true, or why it cannot start. */
+async function activate(name: Exclude<BackendName, "auto">, options: UseOptions): Promise<true | string> {
   if (name === "wasm" && wasmInitialized() && options.threads !== undefined && options.threads !== wasmThreads()) {
     console.warn(`stillroom: wasm already runs ${wasmThreads()} thread(s); threads = ${options.threads} takes effect in a new process`);
   }
@@ -90,11 +91,14 @@ async function activate(name: Exclude<BackendName, "auto">, options: UseOptions)
     chooseBlas(options);
     if (!wasmInitialized()) {
       enableWasmThreads(options.threads ?? defaultWasmThreads());
-      try {
-        return await withThreadCores(() => tf.setBackend("wasm"));
-      } catch {
-        return false;
-      }
+      return started(() => withThreadCores(() => tf.setBackend("wasm")));
+    }
+  }
+  if (name === "webgpu") {
+    try {
+      await startWebGpu(options);
+    } catch (e) {
+      return (e as Error).message;
     }
   }
   if (name in OPTIONAL && !tf.findBackendFactory(name)) {
@@ -103,12 +107,16 @@ async function activate(name: Exclude<BackendName, "auto">, options: UseOptions)
       found = await tryImport(pkg);
       if (found) break;
     }
-    if (!found) return false;
+    if (!found) return "install @tensorflow/tfjs-node-gpu for CUDA or @tensorflow/tfjs-node for native CPU";
   }
+  return started(() => tf.setBackend(name));
+}
+
+async function started(setBackend: () => Promise<boolean>): Promise<true | string> {
   try {
-    return await tf.setBackend(name);
-  } catch {
-    return false;
+    return (await setBackend()) || "it did not initialize";
+  } catch (e) {
+    return (e as Error).message;
   }
 }
 
@@ -119,9 +127,13 @@ export async function use(name: BackendName = "auto", options: UseOptions = {}):
   if (!valid.includes(wanted)) throw new Error(`backend ${JSON.stringify(wanted)}: choose one of ${valid.join(", ")}`);
   const order: Exclude<BackendName, "auto">[] =
     wanted === "auto" ? ["tensorflow", "wasm", "cpu"] : [wanted as Exclude<BackendName, "auto">];
-  for (const candidate of order) if (await activate(candidate, options)) return info();
-  const hint = wanted === "tensorflow" ? " (install @tensorflow/tfjs-node-gpu for CUDA or @tensorflow/tfjs-node for native CPU)" : "";
-  throw new Error(`backend ${wanted} is not available${hint}`);
+  const why: string[] = [];
+  for (const candidate of order) {
+    const r = await activate(candidate, options);
+    if (r === true) return info();
+    why.push(order.length > 1 ? `${candidate}: ${r}` : r);
+  }
+  throw new Error(`backend ${wanted} is not available (${why.join("; ")})`);
 }
 
 export function info(): BackendInfo {
@@ -136,7 +148,7 @@ export function info(): BackendInfo {
       : name === "wasm"
         ? `cpu (${blas ? "openblas, " : ""}wasm simd${wasmThreads() > 1 ? `, ${wasmThreads()} ${blas ? "wasm " : ""}threads` : ""})`
         : name === "webgpu"
-          ? "gpu (webgpu)"
+          ? `gpu (webgpu: ${webgpuAdapter() ?? "adapter unknown"})`
           : "cpu (javascript)";
   const math = blas
     ? blas.name
@@ -145,7 +157,7 @@ export function info(): BackendInfo {
       : name === "tensorflow"
         ? "libtensorflow"
         : name === "webgpu"
-          ? "WebGPU"
+          ? "WebGPU (Dawn)"
           : "JavaScript";
   return {
     name,
