@@ -13,7 +13,8 @@
 // stderr: progress and Markdown tables.
 //
 // Configurations: default (what sr.backend.use() picks), blas:N (wasm + OpenBLAS, N BLAS threads),
-// wasm:N (wasm alone, N XNNPACK threads), cpu, tensorflow, webgpu.
+// blas-unfused:N (the same without the fused kernels), wasm:N (wasm alone, N XNNPACK threads), cpu,
+// tensorflow, webgpu.
 // Options: --configs default,blas:1,wasm:1  --torch-threads 1,2  --steps 5 --warmup 2  --rounds 1
 //          --cpu-steps 1  --python /usr/bin/python3  --no-python  --profile  --before
 //          --child-timeout 900 (seconds for each configuration)
@@ -50,6 +51,14 @@ function configEnv(config: string): Record<string, string> {
       return {};
     case "blas":
       return { STILLROOM_BACKEND: "wasm", STILLROOM_BLAS: "auto", STILLROOM_BLAS_THREADS: n, STILLROOM_WASM_THREADS: "1" };
+    case "blas-unfused": // the same without the fused kernels: what they bring
+      return {
+        STILLROOM_BACKEND: "wasm",
+        STILLROOM_BLAS: "auto",
+        STILLROOM_BLAS_THREADS: n,
+        STILLROOM_WASM_THREADS: "1",
+        STILLROOM_FUSED: "off",
+      };
     case "wasm":
     case "wasm-stock":
       return { STILLROOM_BACKEND: "wasm", STILLROOM_BLAS: "off", STILLROOM_WASM_THREADS: n };
@@ -58,7 +67,7 @@ function configEnv(config: string): Record<string, string> {
     case "webgpu":
       return { STILLROOM_BACKEND: name };
     default:
-      throw new Error(`--configs: unknown configuration "${config}" (default, blas:N, wasm:N, cpu, tensorflow, webgpu)`);
+      throw new Error(`--configs: unknown configuration "${config}" (default, blas:N, blas-unfused:N, wasm:N, cpu, tensorflow, webgpu)`);
   }
 }
 
@@ -118,11 +127,7 @@ async function child(config: string, args: string[]): Promise<void> {
     emit("matmul_1024_gflops", (2 * 1024 ** 3) / (ms * 1e6), "GFLOP/s");
     const x = tf.randomNormal([8, 256, 64], 0, 1, "float32", 3),
       w = tf.randomNormal([8, 64, 256], 0, 1, "float32", 4);
-    emit(
-      "bmm_8x256x64x256_ms",
-      await timeIt(() => tf.matMul(x, w), slow ? 2 : 30),
-      "ms",
-    );
+    emit("bmm_8x256x64x256_ms", await timeIt(() => tf.matMul(x, w), slow ? 2 : 30), "ms");
     tf.dispose([a, b, x, w]);
   }
 
@@ -267,6 +272,7 @@ function bestOf(rows: Row[]): Row[] {
   const best = new Map<string, Row>();
   for (const r of rows) {
     if (r.metric === "step_profile_ms") continue;
+    delete r.round;
     const key = `${r.impl}|${r.config}|${r.metric}`;
     const b = best.get(key);
     const seen = ((b?.of_rounds as number | undefined) ?? 0) + 1;
@@ -309,14 +315,16 @@ async function main(): Promise<void> {
   }
   for (let round = 0; round < rounds; round++) {
     for (const job of jobs) {
-      rows.push(...job());
+      rows.push(...job().map((r) => ({ ...r, round: round + 1 })));
       process.stderr.write(`[bench:train] round ${round + 1}/${rounds}: ${rows.length} rows, load ${load().join(" ")}\n`);
     }
   }
   const loadEnd = load();
   const best = bestOf(rows);
   for (const r of best) console.log(JSON.stringify(r));
-  for (const r of rows.filter((x) => x.metric === "step_profile_ms")) console.log(JSON.stringify(r));
+  // the profile of each configuration's last round
+  const profile = rows.filter((x) => x.metric === "step_profile_ms" && x.round === rounds);
+  for (const r of profile) console.log(JSON.stringify(r));
 
   // the reference: PyTorch's faster setting, per metric
   const torch = new Map<string, Row>();
@@ -360,7 +368,7 @@ async function main(): Promise<void> {
     lines.push("", `training ratio to PyTorch's best (${trainRef.config}): ${ratios.join(", ")}`);
   }
   for (const config of configs) {
-    const prof = rows.filter((r) => r.metric === "step_profile_ms" && r.config === config);
+    const prof = profile.filter((r) => r.config === config);
     if (prof.length === 0) continue;
     const p0 = prof[0]!;
     lines.push(

@@ -1,15 +1,19 @@
 // Which TensorFlow.js engine runs the tensors. `auto` prefers CUDA (tfjs-node-gpu), then native
 // CPU (tfjs-node), then wasm (SIMD), then the pure-JS cpu backend. The node backends are optional
 // dependencies: their install downloads libtensorflow, which needs internet, so they load only
-// when present. STILLROOM_BACKEND overrides `auto`.
+// when present. STILLROOM_BACKEND overrides `auto`. WebGPU (webgpu.ts) starts only when asked for.
 //
-// wasm can run threaded in Node (see wasm-threads.ts): STILLROOM_WASM_THREADS (1-8) or
-// use("wasm", { threads }), before the backend first starts. The default stays one thread: on the
-// shared 2-core machine measured (bench/README.md) two threads trained between ~3x slower and
-// ~1.1x faster (small XNNPACK calls pay a pool wake-up each, and a busy core stalls every barrier).
-// Its kernel set is completed and BatchMatMul replaced (wasm-kernels/). Where OpenBLAS is installed,
-// matrix products run in it on the wasm heap (blas/): the default, unless STILLROOM_BLAS=off or
-// use("wasm", { blas: false }); STILLROOM_BLAS_THREADS or { blasThreads } sets its threads.
+// The wasm backend is the CPU default, with three additions:
+// - where OpenBLAS is installed, matrix products run in it, on the wasm heap (blas/): the default,
+//   unless STILLROOM_BLAS=off or use("wasm", { blas: false }); STILLROOM_BLAS_THREADS or
+//   { blasThreads } sets its threads;
+// - fused SIMD kernels with their own gradients (fused/, simd/) for RMSNorm, SwiGLU, RoPE, the
+//   cross-entropy, Softmax's gradient and AdamW;
+// - a completed kernel set and faster replacements (wasm-kernels/), and a guard that turns a tensor
+//   too big for the 32-bit heap into an error naming it.
+// XNNPACK can run threaded in Node (wasm-threads.ts): STILLROOM_WASM_THREADS (1-8) or
+// use("wasm", { threads }), before the backend first starts; one thread by default (with OpenBLAS
+// doing the products, XNNPACK's threads matter little).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";

@@ -43,7 +43,11 @@ export function gpuDiagnosis(): string {
   if (process.platform !== "linux") return `platform ${process.platform}`;
   const icdDirs = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"];
   const icds = icdDirs.flatMap((d) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith(".json")) : []));
-  const loader = ["/usr/lib/x86_64-linux-gnu/libvulkan.so.1", "/usr/lib/aarch64-linux-gnu/libvulkan.so.1", "/usr/lib64/libvulkan.so.1"].find(existsSync);
+  const loader = [
+    "/usr/lib/x86_64-linux-gnu/libvulkan.so.1",
+    "/usr/lib/aarch64-linux-gnu/libvulkan.so.1",
+    "/usr/lib64/libvulkan.so.1",
+  ].find(existsSync);
   const nvidia = existsSync("/proc/driver/nvidia/version");
   return [
     `Vulkan loader ${loader ?? "missing (Debian: libvulkan1)"}`,
@@ -81,7 +85,9 @@ export async function startWebGpu(options: WebGpuOptions = {}): Promise<void> {
   }
   const info = adapter.info ?? {};
   const backend = flags.find((f) => f.startsWith("backend="))?.slice(8);
-  adapterName = [info.description || info.device || info.vendor || "unnamed adapter", backend ? `(${backend})` : ""].filter(Boolean).join(" ");
+  adapterName = [info.description || info.device || info.vendor || "unnamed adapter", backend ? `(${backend})` : ""]
+    .filter(Boolean)
+    .join(" ");
   for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   const g = globalThis as { navigator?: { gpu?: Gpu } };
   if (!g.navigator) Object.defineProperty(globalThis, "navigator", { value: {}, configurable: true, writable: true });
@@ -89,7 +95,7 @@ export async function startWebGpu(options: WebGpuOptions = {}): Promise<void> {
   const webgpu = await import("@tensorflow/tfjs-backend-webgpu");
   if (!tf.findBackendFactory("webgpu")) {
     throw new Error(
-      "webgpu: @tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed, so it did not register; use sr.backend.use(\"webgpu\") before importing it",
+      'webgpu: @tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed, so it did not register; use sr.backend.use("webgpu") before importing it',
     );
   }
   explainSyncReads(webgpu.WebGPUBackend.prototype as unknown as SyncReader);

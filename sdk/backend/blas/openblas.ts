@@ -7,7 +7,6 @@
 // STILLROOM_BLAS_THREADS: its threads (default: OpenBLAS's own, which follows OPENBLAS_NUM_THREADS
 // and otherwise the cores).
 import { createRequire } from "node:module";
-import { cpus } from "node:os";
 
 /** Where OpenBLAS lives on common systems, in the order tried. */
 const CANDIDATES = [
@@ -144,9 +143,4 @@ function open(): BlasLoad {
       ? "brew install openblas"
       : "apt-get install libopenblas0-pthread (Debian/Ubuntu) or dnf install openblas-threads (Fedora)";
   return { blas: null, error: `no OpenBLAS found (${tried.join("; ")}); install it: ${hint}` };
-}
-
-/** The thread count to ask for when the caller gives none and the environment says nothing. */
-export function defaultBlasThreads(blas: Blas): number {
-  return blasThreadsFromEnv() ?? Math.max(1, Math.min(blas.threads(), cpus().length));
 }

@@ -22,7 +22,9 @@ const IDS = [
 
 /** Builds a small Llama and runs one training step (forward, loss, backward, AdamW) and a short decode. */
 async function trainAndDecode(): Promise<number> {
-  const model = create(config({ family: "llama", vocabSize: 64, dModel: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, dFf: 64, maxSeq: 32 }), { seed: 0 });
+  const model = create(config({ family: "llama", vocabSize: 64, dModel: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, dFf: 64, maxSeq: 32 }), {
+    seed: 0,
+  });
   const params = model.parameters();
   const vars = [...params.values()];
   const nameOf = new Map([...params].map(([n, v]) => [v.name, n]));
