@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
         connection: readConnectionFile(positional[0]!),
         version: packageVersion(),
         typecheck: mode,
-        language: mode === "off" ? undefined : async () => (await import("./language-client.js")).startLanguageService(),
+        language: mode === "off" ? undefined : async () => (await import("./language/client.js")).startLanguageService(),
       });
       return -1; // keep running
     }

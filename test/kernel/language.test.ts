@@ -3,8 +3,9 @@
 // shared (each test declares its own names), so TypeScript's lib is loaded once.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startLanguageService } from "../../kernel/language-client.js";
-import { NotebookLanguage, toScript } from "../../kernel/language.js";
+import { startLanguageService } from "../../kernel/language/client.js";
+import { NotebookLanguage } from "../../kernel/language/notebook.js";
+import { toScript } from "../../kernel/language/script.js";
 
 const lang = new NotebookLanguage();
 

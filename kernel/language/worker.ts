@@ -2,8 +2,8 @@
 // main thread, which runs cells. Requests arrive in order over postMessage and are answered by id;
 // a request that throws is answered with its error, and the thread goes on.
 import { parentPort, workerData } from "node:worker_threads";
-import { NotebookLanguage } from "./language.js";
-import { log } from "./log.js";
+import { NotebookLanguage } from "./notebook.js";
+import { log } from "../log.js";
 
 export type LanguageMethod = "addCell" | "complete" | "inspect" | "diagnostics";
 
@@ -26,7 +26,7 @@ export interface LanguageWorkerData {
 }
 
 const port = parentPort;
-if (!port) throw new Error("language-worker.ts runs as a worker thread (see language-client.ts)");
+if (!port) throw new Error("language/worker.ts runs as a worker thread (see client.ts)");
 
 // Anything written to this thread's stdout or stderr would reach the main thread's streams, which
 // carry the running cell's output: send it to the kernel's log instead.

@@ -1,4 +1,4 @@
-// The main thread's side of the language service: starts language-worker.js and forwards each
+// The main thread's side of the language service: starts worker.js and forwards each
 // LanguageTools call to it by request id. This file never loads TypeScript.
 //
 // Failures stay small: a call the worker cannot answer rejects (the handler then falls back to
@@ -7,9 +7,9 @@
 // cells replayed) every call rejects at once. After maxRestarts replacements it stays down and
 // calls keep rejecting at once. The worker holds the process open only while a call waits.
 import { Worker } from "node:worker_threads";
-import type { LanguageTools } from "./handler.js";
-import type { LanguageMethod, LanguageRequest, LanguageResponse, LanguageWorkerData } from "./language-worker.js";
-import { log } from "./log.js";
+import type { LanguageTools } from "../handler.js";
+import type { LanguageMethod, LanguageRequest, LanguageResponse, LanguageWorkerData } from "./worker.js";
+import { log } from "../log.js";
 
 export interface LanguageClientOptions {
   /** The notebook's folder (imports resolve from it); defaults to process.cwd(). */
@@ -78,7 +78,7 @@ export class LanguageClient implements LanguageTools {
     const workerData: LanguageWorkerData = { cwd: this.cwd };
     // The worker sends its own stdout and stderr to the kernel's log (piping them here would keep
     // the process alive, and output through this thread's streams would land in a cell's output).
-    const worker = new Worker(new URL("./language-worker.js", import.meta.url), { workerData });
+    const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData });
     worker.on("message", (m: LanguageResponse) => this.onMessage(worker, m, spawnedAt));
     worker.on("error", (e) => this.down(worker, `language worker failed: ${e?.stack ?? e}`));
     worker.on("exit", (code) => this.down(worker, `language worker exited with code ${code}`));
