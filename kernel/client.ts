@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
 import { type ConnectionInfo, endpoint } from "./connection.js";
 import { type ExecuteRequest, type InputReply, readInputRequest, toWire } from "./messages.js";
-import { type Message, Signer, decode, encode, newHeader } from "./wire.js";
+import { type Message, Signer, decode, encode, newMessage } from "./wire.js";
 
 export interface Reply {
   reply: Message;
@@ -180,14 +180,7 @@ export class KernelClient {
   }
 
   message(msgType: string, content: Record<string, unknown>, parent: Message["parent_header"] = {}): Message {
-    return {
-      identities: [],
-      header: newHeader(msgType, this.session, "client"),
-      parent_header: parent,
-      metadata: {},
-      content,
-      buffers: [],
-    };
+    return newMessage(msgType, content, { session: this.session, parent, username: "client" });
   }
 
   /** Sends a request; resolves with its reply once iopub has said idle for it. */

@@ -6,7 +6,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { resolve as resolveEsm } from "import-meta-resolve";
+import { BEFORE_TERMINATION, IDLE, type InterruptNotice, RUNNING, Slot, TERMINATING, sharedInterrupts } from "./interrupt.js";
 import { CellSyntaxError, type CompiledCell, compileCell } from "./rewrite.js";
+import { type CellScope, cellStorage } from "./scope.js";
+import { markEngine, restoreEngine } from "./tensors.js";
 
 export class InterruptError extends Error {
   constructor() {
@@ -61,21 +64,82 @@ function interop(ns: Record<string, unknown>): Record<string, unknown> {
   });
 }
 
-/** Cancels the await a cell is blocked on; one per process, as there is one main thread. */
-let cancelPending: (() => void) | null = null;
+/** The integers the main thread shares with the IO thread (interrupt.ts); made here, on the main thread. */
+const interrupts = sharedInterrupts();
+
+/** How long an interrupted cell's own work has to settle (an SDK loop's error names the step). */
+const SETTLE_AFTER_INTERRUPT_MS = 300;
+/** How long a cell that lost the race to the IO thread waits for its termination. */
+const TERMINATION_WAIT_MS = 5000;
+
+interface Running {
+  cell: number;
+  scope: CellScope | undefined;
+  /** Stops the cell: its signal aborts, its pending await rejects. */
+  interrupt(): void;
+  /** Ends the cell with InterruptError: its JavaScript was terminated. */
+  terminated(): void;
+}
+
 let sigintListening = false;
+let running: Running | null = null;
 
 function listenForSigint(): void {
   if (sigintListening) return;
   sigintListening = true;
-  // A frontend's SIGINT, or the IO thread's on interrupt_request. While a synchronous script
-  // runs, vm's breakOnSigint takes the signal instead; this cancels a pending await.
-  process.on("SIGINT", () => cancelPending?.());
+  // While a synchronous script runs, vm's breakOnSigint takes the signal; otherwise this does.
+  // The IO thread's own SIGINT comes with a message that does the same, so only a signal from
+  // outside (a frontend in signal mode, a terminal) interrupts here.
+  process.on("SIGINT", () => {
+    if (Atomics.exchange(interrupts, Slot.OwnSignal, 0) === 1) return;
+    running?.interrupt();
+  });
 }
+
+/** The IO thread's notices, posted to the main thread (server.ts passes them on). */
+export function onInterruptNotice(notice: InterruptNotice): void {
+  if (notice.kind === "interrupt") {
+    Atomics.store(interrupts, Slot.OwnSignal, 0);
+    if (running?.cell === notice.cell) running.interrupt();
+    Atomics.store(interrupts, Slot.Ack, notice.seq);
+  } else {
+    Atomics.compareExchange(interrupts, Slot.State, TERMINATING, IDLE);
+    if (running?.cell === notice.cell) running.terminated();
+    else restoreEngine(undefined);
+  }
+}
+
+/** Whether the IO thread has asked to stop `cell` (read without the event loop: see interrupt.ts). */
+export function interruptRequested(cell: number): boolean {
+  return cell !== 0 && Atomics.load(interrupts, Slot.Target) === cell;
+}
+
+let cellCounter = 0;
+
+/** Node's async-context stack; only this legacy binding can empty it (as Node does after an uncaught error). */
+function clearAsyncIdStack(): void {
+  const quiet = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    const binding = (process as unknown as { binding(name: string): { clearAsyncIdStack(): void } }).binding("async_wrap");
+    binding.clearAsyncIdStack();
+  } finally {
+    process.noDeprecation = quiet;
+  }
+}
+
+Object.defineProperty(globalThis, Symbol.for(BEFORE_TERMINATION), {
+  value: () => {
+    clearAsyncIdStack();
+    return true;
+  },
+  configurable: true,
+});
 
 export class Executor {
   private cellCount = 0;
-  private readonly sources = new Map<string, string[]>();
+  /** Each cell's source, once, for tracebacks; with the columns its first line was shifted by. */
+  private readonly sources = new Map<string, { code: string; line1Offset: number }>();
 
   constructor(readonly cwd: string = process.cwd()) {
     const helper = {
@@ -95,25 +159,85 @@ export class Executor {
   /** Runs one cell; throws what the cell threw, InterruptError, or CellSyntaxError. */
   async run(code: string, executionCount: number | null): Promise<CellResult> {
     const filename = `In[${executionCount ?? `*${++this.cellCount}`}]`;
-    this.sources.set(filename, code.split("\n"));
+    this.sources.set(filename, { code, line1Offset: 0 });
     const compiled: CompiledCell = compileCell(code);
+    this.sources.set(filename, { code, line1Offset: compiled.line1Offset });
     const script = new vm.Script(compiled.js, { filename });
-    let value: unknown;
-    try {
-      value = script.runInThisContext({ breakOnSigint: true, displayErrors: false });
-    } catch (e) {
-      throw isInterrupt(e) ? new InterruptError() : e;
-    }
-    if (compiled.isAsync) value = await this.interruptible(value as Promise<unknown>);
+    const { value } = await this.interruptibly(
+      () => script.runInThisContext({ breakOnSigint: true, displayErrors: false }),
+      compiled.isAsync,
+    );
     return compiled.hasResult ? { hasValue: true, value } : { hasValue: false };
   }
 
-  private interruptible<T>(promise: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      cancelPending = () => reject(new InterruptError());
-      promise.then(resolve, (e) => reject(isInterrupt(e) ? new InterruptError() : e));
-    }).finally(() => {
-      cancelPending = null;
+  /** Evaluates an expression (user_expressions) as interruptibly as a cell. */
+  async evaluate(expression: string): Promise<unknown> {
+    const script = new vm.Script(expression, { filename: "user_expressions" });
+    return (await this.interruptibly(() => script.runInThisContext({ breakOnSigint: true, displayErrors: false }), false)).value;
+  }
+
+  /**
+   * Runs user code as the cell now running: an interrupt stops it wherever it is (interrupt.ts),
+   * and leaves TensorFlow.js's engine as it was before.
+   */
+  private interruptibly(start: () => unknown, isAsync: boolean): Promise<{ value: unknown }> {
+    const cell = ++cellCounter;
+    const scope = cellStorage.getStore();
+    if (scope) scope.cell = cell;
+    const mark = markEngine();
+    Atomics.store(interrupts, Slot.Cell, cell);
+    Atomics.store(interrupts, Slot.State, RUNNING);
+    // The value goes in a box: a cell whose value is a promise must not be awaited here.
+    return new Promise<{ value: unknown }>((resolve, reject) => {
+      let done = false;
+      const finish = (failed: boolean, payload: unknown) => {
+        if (done) return;
+        if (Atomics.compareExchange(interrupts, Slot.State, RUNNING, IDLE) === TERMINATING) {
+          // The IO thread is stopping this thread's JavaScript right now: let it land here,
+          // where it stops nothing of the kernel's; the "terminated" notice ends the cell.
+          const until = Date.now() + TERMINATION_WAIT_MS;
+          while (Atomics.load(interrupts, Slot.State) === TERMINATING && Date.now() < until)
+            Atomics.wait(interrupts, Slot.State, TERMINATING, 50);
+          Atomics.store(interrupts, Slot.State, IDLE);
+        }
+        done = true;
+        if (running?.cell === cell) running = null;
+        if (payload instanceof InterruptError) restoreEngine(mark);
+        if (failed) reject(payload);
+        else resolve({ value: payload });
+      };
+      let pending: Promise<unknown> | null = null;
+      running = {
+        cell,
+        scope,
+        interrupt: () => {
+          scope?.controller.abort();
+          if (!pending) return finish(true, new InterruptError());
+          // The cell's own work may stop by itself (an SDK loop names the step it stopped at).
+          const timer = setTimeout(() => finish(true, new InterruptError()), SETTLE_AFTER_INTERRUPT_MS);
+          pending.then(
+            () => finish(true, new InterruptError()),
+            (e) => finish(true, isInterrupt(e) ? new InterruptError() : e),
+          );
+          pending.finally(() => clearTimeout(timer)).catch(() => {});
+        },
+        terminated: () => {
+          scope?.controller.abort();
+          finish(true, new InterruptError());
+        },
+      };
+      let value: unknown;
+      try {
+        value = start();
+      } catch (e) {
+        return finish(true, isInterrupt(e) ? new InterruptError() : e);
+      }
+      if (!isAsync) return finish(false, value);
+      pending = Promise.resolve(value);
+      pending.then(
+        (v) => finish(false, v),
+        (e) => finish(true, isInterrupt(e) ? new InterruptError() : e),
+      );
     });
   }
 
@@ -140,10 +264,13 @@ export class Executor {
     let shownSource = false;
     for (const frame of frames) {
       if (this.isKernelFrame(frame)) continue;
-      traceback.push(frame.replace(/^\s+/, "    "));
       const at = /(In\[[^\]]+\]):(\d+):(\d+)/.exec(frame);
+      // Line 1 of an async cell starts after the wrapper the rewrite put before it.
+      const shift = at && at[2] === "1" ? (this.sources.get(at[1]!)?.line1Offset ?? 0) : 0;
+      const column = at ? Number(at[3]) - shift : 0;
+      traceback.push((at && shift ? frame.replace(at[0], `${at[1]}:1:${column}`) : frame).replace(/^\s+/, "    "));
       if (at && !shownSource) {
-        traceback.push(...this.snippet(at[1]!, Number(at[2]), Number(at[3]) - 1));
+        traceback.push(...this.snippet(at[1]!, Number(at[2]), column - 1));
         shownSource = true;
       }
     }
@@ -155,8 +282,7 @@ export class Executor {
   }
 
   private snippet(cell: string, line: number, column: number): string[] {
-    const lines = this.sources.get(cell);
-    const text = lines?.[line - 1];
+    const text = this.sources.get(cell)?.code.split("\n", line)[line - 1];
     if (text === undefined) return [];
     const caret = `${" ".repeat(Math.max(0, Math.min(column, text.length)))}^`;
     return [`${CYAN}${cell}, line ${line}${RESET}`, `  ${line} | ${text}`, `  ${" ".repeat(String(line).length)} | ${caret}`];

@@ -1,8 +1,7 @@
 // Shell and stdin requests, without sockets: everything here is driven by messages in and an
 // Outbox out, so unit tests can call it directly. Requests run one at a time in arrival order;
 // stdin replies are handled at once (a cell may be waiting on one).
-import vm from "node:vm";
-import { log } from "./log.js";
+import { debug, log } from "./log.js";
 import { CommRegistry } from "./comm.js";
 import { type ErrorReport, Executor, InterruptError } from "./executor.js";
 import { displayOutput, mimeBundle, plainText } from "./format.js";
@@ -34,6 +33,7 @@ import {
 import { runtimeComplete } from "./runtime-complete.js";
 import { CellSyntaxError, parse, stripTypes } from "./rewrite.js";
 import { CellScope, type Outbox, runInScope } from "./scope.js";
+import { TensorReclaimer } from "./tensors.js";
 import { codePointToUtf16, utf16ToCodePoint } from "./unicode.js";
 import type { Message } from "./wire.js";
 
@@ -65,12 +65,15 @@ export interface HandlerOptions {
   typecheckBudgetMs?: number;
   /** Runs before each cell (the kernel loads the lazy globals the cell names). */
   prepare?: (code: string) => Promise<void>;
+  /** Free the tensors a request made and nothing reaches (default: unless STILLROOM_FREE_TENSORS=0). */
+  freeTensors?: boolean;
 }
 
 export class Handler {
   readonly comms = new CommRegistry();
   readonly history = new History();
   readonly executor: Executor;
+  readonly tensors: TensorReclaimer;
   language: LanguageTools | undefined;
   typecheck: TypecheckMode;
   private executionCount = 0;
@@ -91,6 +94,7 @@ export class Handler {
     this.typecheck = options.typecheck ?? "warn";
     this.budgetMs = options.typecheckBudgetMs ?? 1500;
     this.prepare = options.prepare ?? (async () => {});
+    this.tensors = new TensorReclaimer(options.freeTensors ?? process.env.STILLROOM_FREE_TENSORS !== "0");
   }
 
   /** Attaches the language service once it has loaded, telling it the cells that ran before. */
@@ -117,6 +121,8 @@ export class Handler {
         const { msg } = this.queue.shift()!;
         const scope = new CellScope(msg, this.outbox, this.session, allowsStdin(msg.content));
         publish(scope, "status", { execution_state: "busy" });
+        this.tensors.attach();
+        const watched = this.tensors.watched;
         try {
           await runInScope(scope, () => this.dispatch(scope, msg));
         } catch (e) {
@@ -125,6 +131,9 @@ export class Handler {
         }
         await scope.settle();
         publish(scope, "status", { execution_state: "idle" });
+        this.tensors.attach();
+        const freed = await this.tensors.collect(watched);
+        if (freed) debug(`freed ${freed} tensors that ${msg.header.msg_type} left and nothing reaches`);
       }
       this.abortQueued = false;
     } finally {
@@ -267,7 +276,7 @@ export class Handler {
     const out: Record<string, UserExpressionResult> = {};
     for (const [name, expr] of Object.entries(expressions)) {
       try {
-        const value = vm.runInThisContext(stripTypes(expr));
+        const value = await this.executor.evaluate(stripTypes(expr));
         out[name] = { status: "ok", data: (await mimeBundle(value)) ?? {}, metadata: {} };
       } catch (e) {
         out[name] = { status: "error", ...this.executor.report(e) };

@@ -3,16 +3,20 @@
 // Shell and stdin requests are verified here and forwarded; the main thread posts back messages
 // to sign and send. Logging uses fd 2 directly: the main thread captures process.stderr.
 import { writeSync } from "node:fs";
+import { Session } from "node:inspector";
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { type Channel, type ConnectionInfo, endpoint } from "./connection.js";
+import { BEFORE_TERMINATION, type InterruptNotice, RUNNING, Slot, TERMINATE_AFTER_MS, TERMINATING } from "./interrupt.js";
 import { kernelInfo } from "./kernel-info.js";
-import { type Message, Signer, WireError, decode, encode, newHeader } from "./wire.js";
+import { type Message, SignatureHistory, Signer, WireError, decode, encode, newMessage } from "./wire.js";
 
 export interface IoThreadData {
   connection: ConnectionInfo;
   session: string;
   version: string;
+  /** Shared with the main thread (interrupt.ts). */
+  interrupts: Int32Array;
 }
 
 /** Posted by the IO thread to the main thread. */
@@ -20,17 +24,84 @@ export type FromIo =
   | { kind: "bound" }
   | { kind: "message"; channel: "shell" | "stdin"; msg: Message }
   | { kind: "shutdown"; restart: boolean }
-  | { kind: "fatal"; error: string };
+  | { kind: "fatal"; error: string }
+  | InterruptNotice;
 
 /** Posted by the main thread to the IO thread. */
 export type ToIo = { kind: "send"; channel: Exclude<Channel, "hb">; msg: Message } | { kind: "close" };
 
-const { connection, session, version } = workerData as IoThreadData;
+const { connection, session, version, interrupts } = workerData as IoThreadData;
 const signer = new Signer(connection.key, connection.signature_scheme);
+const signatures = new SignatureHistory();
 const port = parentPort!;
 
 function log(text: string): void {
   writeSync(2, `[stillroom io] ${text}\n`);
+}
+
+if (!signer.signs) log("the connection file has an empty key: messages are not signed, and a replayed message cannot be told apart");
+
+/**
+ * A session with the main thread's inspector, which stops JavaScript that never yields
+ * (interrupt.ts). Connected only for that, and closed after: a session left open makes Node wait
+ * for "the debugger to disconnect" at exit.
+ */
+function withInspector(use: (session: Session, close: () => void) => void): boolean {
+  const session = new Session();
+  try {
+    session.connectToMainThread();
+  } catch (e) {
+    log(`no inspector session to the main thread: code that never yields cannot be interrupted (${(e as Error).message})`);
+    return false;
+  }
+  use(session, () => session.disconnect());
+  return true;
+}
+let interruptCount = 0;
+
+/** interrupt_request: see interrupt.ts for the steps. */
+function interrupt(): void {
+  const cell = Atomics.load(interrupts, Slot.Cell);
+  const seq = ++interruptCount;
+  Atomics.store(interrupts, Slot.Target, cell);
+  Atomics.store(interrupts, Slot.OwnSignal, 1);
+  process.kill(process.pid, "SIGINT");
+  port.postMessage({ kind: "interrupt", seq, cell } satisfies FromIo);
+  const deadline = Date.now() + TERMINATE_AFTER_MS;
+  const watch = setInterval(() => {
+    const answered = Atomics.load(interrupts, Slot.Ack) >= seq;
+    const over = Atomics.load(interrupts, Slot.Cell) !== cell || Atomics.load(interrupts, Slot.State) !== RUNNING;
+    if (answered || over) return clearInterval(watch);
+    if (Date.now() < deadline) return;
+    clearInterval(watch);
+    if (Atomics.compareExchange(interrupts, Slot.State, RUNNING, TERMINATING) !== RUNNING) return;
+    log(`cell ${cell} did not yield within ${TERMINATE_AFTER_MS} ms of the interrupt: terminating its JavaScript`);
+    const done = () => {
+      port.postMessage({ kind: "terminated", cell } satisfies FromIo);
+      Atomics.notify(interrupts, Slot.State);
+    };
+    const connected = withInspector((inspector, close) => {
+      // Runs on the main thread, inside the code that never yields (see BEFORE_TERMINATION).
+      const prepare = `globalThis[Symbol.for(${JSON.stringify(BEFORE_TERMINATION)})]()`;
+      inspector.post("Runtime.evaluate", { expression: prepare }, (error, r) => {
+        if (error || r?.result?.value !== true) {
+          log(`cannot ready the main thread for termination (${error?.message ?? JSON.stringify(r?.exceptionDetails?.text)})`);
+          Atomics.store(interrupts, Slot.State, RUNNING);
+          close();
+          return done();
+        }
+        inspector.post("Runtime.terminateExecution", (e) => {
+          if (e) log(`terminateExecution failed: ${e.message}`);
+          close();
+          done();
+        });
+      });
+    });
+    if (!connected) {
+      Atomics.store(interrupts, Slot.State, RUNNING);
+      done();
+    }
+  }, 20);
 }
 
 /** zeromq v6 allows one pending send per socket: queue them. */
@@ -71,25 +142,12 @@ function send(channel: keyof typeof queues, msg: Message): void {
 }
 
 function reply(request: Message, msgType: string, content: Record<string, unknown>): Message {
-  return {
-    identities: request.identities,
-    header: newHeader(msgType, session),
-    parent_header: request.header,
-    metadata: {},
-    content,
-    buffers: [],
-  };
+  return newMessage(msgType, content, { session, parent: request.header, identities: request.identities });
 }
 
 function status(request: Message | null, state: "busy" | "idle" | "starting"): void {
-  send("iopub", {
-    identities: [Buffer.from("kernel.status")],
-    header: newHeader("status", session),
-    parent_header: request?.header ?? {},
-    metadata: {},
-    content: { execution_state: state },
-    buffers: [],
-  });
+  const topic = [Buffer.from("kernel.status")];
+  send("iopub", newMessage("status", { execution_state: state }, { session, parent: request?.header, identities: topic }));
 }
 
 /** Requests this thread answers itself, on either channel; everything else on shell goes on. */
@@ -104,9 +162,7 @@ function answerHere(channel: "shell" | "control", msg: Message): boolean {
   if (channel !== "control") return false;
   status(msg, "busy");
   if (type === "interrupt_request") {
-    // SIGINT stops a synchronous loop (vm breakOnSigint) and cancels a pending await (the main
-    // thread's SIGINT listener), the same path a frontend's signal takes.
-    process.kill(process.pid, "SIGINT");
+    interrupt();
     send("control", reply(msg, "interrupt_reply", { status: "ok" }));
   } else if (type === "shutdown_request") {
     const restart = Boolean(msg.content.restart);
@@ -149,7 +205,7 @@ async function serve(channel: "shell" | "control" | "stdin", socket: zmq.Router)
   for await (const frames of socket) {
     let msg: Message;
     try {
-      msg = decode(frames as Buffer[], signer);
+      msg = decode(frames as Buffer[], signer, signatures);
     } catch (e) {
       logDropped(channel, e);
       continue;

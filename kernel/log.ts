@@ -8,3 +8,10 @@ export function log(text: string): void {
     /* stderr closed: nothing left to tell */
   }
 }
+
+const DEBUG = Boolean(process.env.STILLROOM_DEBUG && process.env.STILLROOM_DEBUG !== "0");
+
+/** Details for someone tracing the kernel: written only when STILLROOM_DEBUG is set. */
+export function debug(text: string): void {
+  if (DEBUG) log(text);
+}

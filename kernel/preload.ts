@@ -3,9 +3,11 @@
 // that names them so the kernel starts fast.
 import { hideAsyncBookkeeping } from "./async-bookkeeping.js";
 import { display } from "./display.js";
+import { interruptRequested } from "./executor.js";
 import type { Handler } from "./handler.js";
 import { progress } from "./progress.js";
-import { currentScope } from "./scope.js";
+import { cellStorage, currentScope } from "./scope.js";
+import { installTimerGuard } from "./timers.js";
 
 const LAZY: Record<string, () => Promise<unknown>> = {
   sr: async () => import("../sdk/index.js"),
@@ -21,12 +23,27 @@ function define(name: string, value: unknown): void {
 
 /** The SDK reports long work (training, EVA collection) through this factory when present. */
 const PROGRESS_HOOK = Symbol.for("stillroom.progress");
+/**
+ * The SDK's loops ask this for the signal that stops them: the running cell's, aborted once the
+ * cell is interrupted. It reads the IO thread's request directly (interrupt.ts), so a loop that
+ * never returns to the event loop still sees the interrupt at its next step.
+ */
+const CANCEL_HOOK = Symbol.for("stillroom.cancel");
+
+function cellSignal(): AbortSignal | undefined {
+  const scope = cellStorage.getStore();
+  if (!scope) return undefined;
+  if (!scope.controller.signal.aborted && interruptRequested(scope.cell)) scope.controller.abort();
+  return scope.controller.signal;
+}
 
 export function installGlobals(handler: Handler): void {
   hideAsyncBookkeeping();
   define("display", display);
   define("progress", progress);
   (globalThis as Record<symbol, unknown>)[PROGRESS_HOOK] = (label: string, total: number) => progress(total, { label });
+  (globalThis as Record<symbol, unknown>)[CANCEL_HOOK] = cellSignal;
+  installTimerGuard();
   define("comms", handler.comms);
   define("input", (prompt?: string, options: { password?: boolean } = {}) => {
     const scope = currentScope();

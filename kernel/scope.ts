@@ -4,7 +4,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { inspect } from "node:util";
 import { log } from "./log.js";
-import { type Message, newHeader } from "./wire.js";
+import { type Message, newMessage } from "./wire.js";
 
 export type OutChannel = "shell" | "control" | "iopub" | "stdin";
 export type Outbox = (channel: OutChannel, msg: Message) => void;
@@ -14,6 +14,7 @@ export type CellEnding = "ok" | "error" | "interrupted";
 
 const FLUSH_AFTER_MS = 40;
 const FLUSH_AT_CHARS = 1 << 20;
+const INTERRUPTED_OUTPUT_WAIT_MS = 1000;
 
 export class CellScope {
   /** Runs of text, in order; consecutive writes to one stream join the same run. */
@@ -27,6 +28,10 @@ export class CellScope {
   private chained = 0;
   /** Run once when the cell's code ends; null after that. */
   private finalisers: ((ending: CellEnding) => void)[] | null = [];
+  /** Aborted when the request is interrupted: SDK loops stop, the timers it set are dropped. */
+  readonly controller = new AbortController();
+  /** The executor's number for the user code this request runs (0 until it runs some). */
+  cell = 0;
 
   constructor(
     readonly parent: Message,
@@ -38,7 +43,7 @@ export class CellScope {
 
   /** Builds a message whose parent is this scope's request. */
   message(msgType: string, content: Record<string, unknown>, identities: Buffer[] = [Buffer.from(msgType)]): Message {
-    return { identities, header: newHeader(msgType, this.session), parent_header: this.parent.header, metadata: {}, content, buffers: [] };
+    return newMessage(msgType, content, { session: this.session, parent: this.parent.header, identities });
   }
 
   /** An iopub message; pending stream text goes first so order is kept. */
@@ -91,9 +96,21 @@ export class CellScope {
     return work;
   }
 
-  /** Waits for tracked output, including output that tracked work starts while it runs. */
+  /**
+   * Waits for tracked output, including output that tracked work starts while it runs. After an
+   * interrupt, output still rendering gets a moment, not a veto over the reply.
+   */
   async settle(): Promise<void> {
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    let giveUp: Promise<void> | null = null;
+    while (this.inFlight.size) {
+      const all = Promise.allSettled([...this.inFlight]);
+      if (!this.controller.signal.aborted) {
+        await all;
+        continue;
+      }
+      giveUp ??= new Promise((resolve) => setTimeout(resolve, INTERRUPTED_OUTPUT_WAIT_MS).unref());
+      if ((await Promise.race([all.then(() => "done"), giveUp.then(() => "late")])) === "late") break;
+    }
     this.flush();
   }
 

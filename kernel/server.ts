@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { ConnectionInfo } from "./connection.js";
+import { sharedInterrupts } from "./interrupt.js";
 import type { LanguageTools, TypecheckMode } from "./handler.js";
 import type { FromIo, IoThreadData, ToIo } from "./io-thread.js";
 import { log } from "./log.js";
@@ -15,7 +16,8 @@ export interface KernelOptions {
 
 export async function startKernel(options: KernelOptions): Promise<void> {
   const session = randomUUID();
-  const workerData: IoThreadData = { connection: options.connection, session, version: options.version };
+  const interrupts = sharedInterrupts();
+  const workerData: IoThreadData = { connection: options.connection, session, version: options.version, interrupts };
   const io = new Worker(new URL("./io-thread.js", import.meta.url), { workerData, stdout: false, stderr: false });
   const post = (m: ToIo) => io.postMessage(m);
   io.on("error", (e) => {
@@ -27,10 +29,11 @@ export async function startKernel(options: KernelOptions): Promise<void> {
   const early: FromIo[] = [];
   const buffer = (m: FromIo) => void early.push(m);
   io.on("message", buffer);
-  const [{ Handler }, { installGlobals, loadGlobalsFor }, { installOutputCapture }] = await Promise.all([
+  const [{ Handler }, { installGlobals, loadGlobalsFor }, { installOutputCapture }, { onInterruptNotice }] = await Promise.all([
     import("./handler.js"),
     import("./preload.js"),
     import("./capture.js"),
+    import("./executor.js"),
   ]);
   io.off("message", buffer);
   const handler = new Handler({
@@ -55,6 +58,10 @@ export async function startKernel(options: KernelOptions): Promise<void> {
           m.msg.identities = m.msg.identities.map((b) => Buffer.from(b));
           m.msg.buffers = m.msg.buffers.map((b) => Buffer.from(b));
           void handler.receive(m.channel, m.msg);
+          break;
+        case "interrupt":
+        case "terminated":
+          onInterruptNotice(m);
           break;
         case "shutdown":
           post({ kind: "close" });

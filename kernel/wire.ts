@@ -46,6 +46,11 @@ export class Signer {
     if (key) createHmac(this.algorithm, key);
   }
 
+  /** False with an empty key: nothing is signed, and replays cannot be told apart. */
+  get signs(): boolean {
+    return this.key !== "";
+  }
+
   sign(frames: Buffer[]): string {
     if (!this.key) return "";
     const hmac = createHmac(this.algorithm, this.key);
@@ -72,6 +77,55 @@ export function newHeader(msgType: string, session: string, username = "stillroo
   };
 }
 
+export interface NewMessage {
+  session: string;
+  /** The request this message answers or belongs to (its header becomes parent_header). */
+  parent?: Header | Record<string, never> | null;
+  /** Routing identities: a reply copies its request's; iopub uses a topic. */
+  identities?: Buffer[];
+  username?: string;
+}
+
+/** A message, a reply to `parent` when one is given: the one place messages are put together. */
+export function newMessage(msgType: string, content: Record<string, unknown>, options: NewMessage): Message {
+  return {
+    identities: options.identities ?? [],
+    header: newHeader(msgType, options.session, options.username),
+    parent_header: options.parent ?? {},
+    metadata: {},
+    content,
+    buffers: [],
+  };
+}
+
+/**
+ * Signatures of messages already accepted, so a replayed message (a copy of a validly signed one)
+ * is refused, as jupyter_client's Session does. Bounded: past `limit` entries, a tenth of them
+ * (the oldest) are forgotten.
+ */
+export class SignatureHistory {
+  private readonly seen = new Set<string>();
+  constructor(readonly limit = 1 << 16) {}
+
+  /** Records the signature; false when it was seen before (a replay). */
+  add(signature: string): boolean {
+    if (this.seen.has(signature)) return false;
+    if (this.seen.size >= this.limit) {
+      let drop = Math.max(1, Math.floor(this.limit / 10));
+      for (const old of this.seen) {
+        if (drop-- <= 0) break;
+        this.seen.delete(old);
+      }
+    }
+    this.seen.add(signature);
+    return true;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
 /** Frames of a message, signature included, ready for a zeromq send. */
 export function encode(message: Message, signer: Signer): Buffer[] {
   const json = [message.header, message.parent_header, message.metadata, message.content].map((part) =>
@@ -83,15 +137,18 @@ export function encode(message: Message, signer: Signer): Buffer[] {
 
 /**
  * Message from received frames. Throws WireError naming what is wrong: a missing delimiter,
- * too few frames, a bad signature, or a JSON frame that does not parse to an object.
+ * too few frames, a bad signature, a signature seen before (with `history`, and a key), or a JSON
+ * frame that does not parse to an object.
  */
-export function decode(frames: Buffer[], signer: Signer): Message {
+export function decode(frames: Buffer[], signer: Signer, history?: SignatureHistory): Message {
   const at = frames.findIndex((f) => f.length === DELIMITER.length && f.toString("latin1") === DELIMITER);
   if (at < 0) throw new WireError(`no ${DELIMITER} delimiter among ${frames.length} frames`);
   if (frames.length < at + 6) throw new WireError(`expected 5 frames after the delimiter, got ${frames.length - at - 1}`);
   const signature = frames[at + 1]!;
   const json = frames.slice(at + 2, at + 6);
   if (!signer.verify(signature, json)) throw new WireError("signature does not match (message dropped)");
+  if (history && signer.signs && !history.add(signature.toString("latin1")))
+    throw new WireError("signature seen before: a replayed message (dropped)");
   const names = ["header", "parent_header", "metadata", "content"] as const;
   const parts = json.map((frame, i) => {
     let value: unknown;

@@ -6,6 +6,7 @@ import { registerGradients } from "./nn/gradients.js";
 import * as io from "./io/index.js";
 import * as models from "./models/index.js";
 import * as nn from "./nn/index.js";
+import * as runtime from "./runtime/index.js";
 import * as train from "./train/index.js";
 import * as tasks from "./tasks/index.js";
 import * as viz from "./viz/index.js";
@@ -16,6 +17,6 @@ registerChainedOps();
 registerGradients();
 await backend.use("auto");
 
-export { backend, io, models, nn, tf, train, tasks, viz, xlstm };
+export { backend, io, models, nn, runtime, tf, train, tasks, viz, xlstm };
 export { ArgumentError } from "./errors.js";
 export const version = "0.1.0";

@@ -32,6 +32,49 @@ function tokenText(v: unknown): string | null {
   return null;
 }
 
+function bad(source: string, path: string, value: unknown, expected: string): Error {
+  return new Error(`${source}: ${path} = ${JSON.stringify(value) ?? String(value)}: expected ${expected}`);
+}
+
+/**
+ * The fields of tokenizer.json that must not be null or mistyped (the tokenizers library would skip
+ * such an entry silently, leaving a token that never encodes). normalizer, pre_tokenizer,
+ * post_processor, decoder, truncation and padding may be null, as in Hugging Face's files.
+ */
+export function checkTokenizerJson(json: Json, source = "tokenizer.json"): void {
+  if (!json || typeof json !== "object" || Array.isArray(json)) throw bad(source, "(file)", json, "a JSON object");
+  const model = json.model as Json | null | undefined;
+  if (!model || typeof model !== "object" || Array.isArray(model)) throw bad(source, "model", model, "an object");
+  const vocab = model.vocab;
+  if (Array.isArray(vocab)) {
+    vocab.forEach((entry, i) => {
+      if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "number")
+        throw bad(source, `model.vocab[${i}]`, entry, "a [piece, score] pair");
+    });
+  } else if (vocab !== undefined) {
+    if (!vocab || typeof vocab !== "object") throw bad(source, "model.vocab", vocab, "an object of token -> id");
+    for (const [token, id] of Object.entries(vocab as Json))
+      if (!Number.isInteger(id) || (id as number) < 0) throw bad(source, `model.vocab[${JSON.stringify(token)}]`, id, "an integer id >= 0");
+  }
+  if (model.merges !== undefined) {
+    if (!Array.isArray(model.merges)) throw bad(source, "model.merges", model.merges, "an array");
+    model.merges.forEach((m, i) => {
+      const ok = typeof m === "string" || (Array.isArray(m) && m.length === 2 && m.every((p) => typeof p === "string"));
+      if (!ok) throw bad(source, `model.merges[${i}]`, m, 'a "a b" string or an ["a", "b"] pair');
+    });
+  }
+  const added = json.added_tokens;
+  if (added !== undefined) {
+    if (!Array.isArray(added)) throw bad(source, "added_tokens", added, "an array");
+    added.forEach((t, i) => {
+      if (!t || typeof t !== "object") throw bad(source, `added_tokens[${i}]`, t, "an object {id, content, ...}");
+      const { id, content } = t as Json;
+      if (!Number.isInteger(id) || (id as number) < 0) throw bad(source, `added_tokens[${i}].id`, id, "an integer id >= 0");
+      if (typeof content !== "string") throw bad(source, `added_tokens[${i}].content`, content, "a string");
+    });
+  }
+}
+
 export class Tokenizer {
   private readonly tok: HfTokenizer;
   private readonly templates = new Map<string, Template>();
@@ -43,6 +86,7 @@ export class Tokenizer {
     readonly chatTemplateFile: string | null = null,
     readonly source = "tokenizer.json",
   ) {
+    checkTokenizerJson(tokenizerJson, source);
     try {
       this.tok = new HfTokenizer(tokenizerJson, config);
     } catch (e) {

@@ -2,6 +2,7 @@
 // errors name the field, the value and the allowed range.
 
 import { ArgumentError } from "../errors.js";
+import { totalmem } from "node:os";
 import type { Llama3RopeScaling } from "../nn/rope.js";
 import { checkLayerTypes, type LayerSettings } from "./layer-types.js";
 
@@ -210,6 +211,8 @@ export function config(input: ModelConfigInput): ModelConfig {
     ? eos.map((e, i) => tokenId(`eosTokenId[${i}]`, e, vocabSize) as number)
     : tokenId("eosTokenId", eos, vocabSize);
 
+  checkSize({ vocabSize, dModel, nLayers, nHeads, nKvHeads, headDim, dFf, tieEmbeddings });
+
   const base = {
     family,
     vocabSize,
@@ -239,5 +242,46 @@ export function config(input: ModelConfigInput): ModelConfig {
     return Object.freeze({ ...base, ...checkLayerTypes(input.layerTypes, input.layerSettings, base) });
   } catch (e) {
     throw e instanceof ArgumentError && !(e instanceof ConfigError) ? new ConfigError(e.field, e.value, e.expected) : e;
+  }
+}
+
+/** The most elements one tensor may have (typed arrays and tfjs's int32 sizes). */
+const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+type Sizes = Pick<ModelConfig, "vocabSize" | "dModel" | "nLayers" | "nHeads" | "nKvHeads" | "headDim" | "dFf" | "tieEmbeddings">;
+
+/**
+ * Sizes are checked before anything is built: a config whose weights cannot fit (one tensor past
+ * the typed-array limit, or float32 weights past this machine's memory) is refused here, naming
+ * the field, rather than building layers until the process dies.
+ */
+function checkSize(c: Sizes): void {
+  const q = c.nHeads * c.headDim;
+  const kv = c.nKvHeads * c.headDim;
+  const perLayer = c.dModel * (2 * q + 2 * kv) + 3 * c.dModel * c.dFf + 2 * c.dModel;
+  const embeddings = c.vocabSize * c.dModel * (c.tieEmbeddings ? 1 : 2);
+  const largest: [string, number, number][] = [
+    ["vocabSize", c.vocabSize, c.vocabSize * c.dModel],
+    ["dFf", c.dFf, c.dModel * c.dFf],
+    ["nHeads", c.nHeads, c.dModel * q],
+  ];
+  for (const [field, value, elements] of largest)
+    if (elements > MAX_TENSOR_ELEMENTS)
+      throw new ConfigError(
+        field,
+        value,
+        `a size whose weight matrix has at most ${MAX_TENSOR_ELEMENTS} elements (it would have ${elements})`,
+      );
+  const params = c.nLayers * perLayer + embeddings;
+  const bytes = params * 4;
+  const memory = totalmem();
+  if (bytes > memory) {
+    const field = c.nLayers * perLayer >= embeddings ? "nLayers" : "vocabSize";
+    const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+    throw new ConfigError(
+      field,
+      field === "nLayers" ? c.nLayers : c.vocabSize,
+      `a size that fits: these sizes imply about ${params.toExponential(2)} parameters (${gib(bytes)} as float32), more than this machine's ${gib(memory)} of memory`,
+    );
   }
 }

@@ -8,6 +8,16 @@ import { mulberry32 } from "../nn/random.js";
 import type { Model } from "./model.js";
 import { idRows, positionsFromMask } from "./inputs.js";
 import { sampleToken, type Sampling } from "./sampling.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
+
+/** NaN or infinite logits (NaN weights, an overflow) would sample id 0 forever: say so instead. */
+function checkFinite(rows: Float32Array[], t: number): void {
+  rows.forEach((row, b) => {
+    for (let v = 0; v < row.length; v++)
+      if (!Number.isFinite(row[v]!))
+        throw new Error(`generate: the logits of row ${b} at new token ${t} hold ${row[v]} (at id ${v}): are the weights NaN or infinite?`);
+  });
+}
 
 export interface GenerateOptions {
   /** default: generation_config.json max_new_tokens, else 32 */
@@ -21,6 +31,8 @@ export interface GenerateOptions {
   eosTokenId?: number | number[] | null;
   /** called after each step with the new token of every row */
   onToken?: (tokens: number[], step: number) => void;
+  /** stops generation at the next token (so does interrupting the notebook cell); see sr.runtime */
+  signal?: AbortSignal;
 }
 
 function check(name: string, v: number, ok: boolean, allowed: string): void {
@@ -75,6 +87,11 @@ export async function generate(
     if (!Array.isArray(r) || r.length === 0) throw new Error(`generate: prompt ${b} is empty`);
     idRows([r], model.config.vocabSize, `prompt ${b}`);
   });
+  const longest = Math.max(...raw.map((r) => r.length));
+  if (longest + s.maxNewTokens > model.config.maxSeq)
+    throw new Error(
+      `generate: a prompt of ${longest} tokens plus maxNewTokens = ${s.maxNewTokens} exceeds the model's maxSeq = ${model.config.maxSeq} positions`,
+    );
   const eosOpt = opts.eosTokenId === undefined ? eosIds(model) : opts.eosTokenId;
   const eos = new Set(eosOpt === null ? [] : Array.isArray(eosOpt) ? eosOpt : [eosOpt]);
   const pad = model.generationConfig.padTokenId ?? [...eos][0] ?? 0;
@@ -116,6 +133,8 @@ export async function generate(
   try {
     let rows = s.maxNewTokens > 0 ? await step(padded, positionsFromMask(mask)) : [];
     for (let t = 0; t < s.maxNewTokens; t++) {
+      throwIfCancelled(`generate: token ${t + 1} of ${s.maxNewTokens}`, opts.signal, out);
+      checkFinite(rows, t);
       const tokens = rows.map((row, b) => (done[b] ? pad : sampleToken(row, s, rng)));
       tokens.forEach((tok, b) => {
         if (done[b]) return;

@@ -69,8 +69,14 @@ export async function load(dir: string, opts: LoadOptions = {}): Promise<Model> 
     for (const v of vars.values()) v.dispose();
     throw e;
   }
-  const genPath = join(dir, "generation_config.json");
-  const generationConfig = generationConfigFrom((await readJsonIfPresent(genPath)) ?? {}, config, genPath);
-  const tokenizer = await Tokenizer.loadIfPresent(dir);
-  return buildModel(config, vars, { tokenizer, generationConfig });
+  try {
+    const genPath = join(dir, "generation_config.json");
+    const generationConfig = generationConfigFrom((await readJsonIfPresent(genPath)) ?? {}, config, genPath);
+    const tokenizer = await Tokenizer.loadIfPresent(dir);
+    return buildModel(config, vars, { tokenizer, generationConfig });
+  } catch (e) {
+    // A bad generation_config.json or tokenizer.json: the weights read so far go too.
+    for (const v of vars.values()) v.dispose();
+    throw e;
+  }
 }

@@ -129,6 +129,7 @@ export class Model implements Module {
   private run(ids: IntRows, opts: LogitsOptions, output: "logits" | "hidden"): tf.Tensor3D {
     const rows = idRows(ids, this.config.vocabSize);
     const [B, T] = [rows.length, rows[0].length];
+    if (T > this.config.maxSeq) throw new Error(`${output}: ${T} tokens per row; the model has maxSeq = ${this.config.maxSeq} positions`);
     const { mask, pos } = tokenLayout(B, T, opts);
     const labels = opts.labels === undefined ? null : labelRows(opts.labels, B, T, this.config.vocabSize);
     return tf.tidy(() => {

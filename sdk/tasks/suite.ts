@@ -3,6 +3,7 @@
 import type { Model } from "../models/model.js";
 import { streamOf, type BatchStream } from "../train/batches.js";
 import { rngFor, randInt } from "./rng.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
 import { SPECS, TASK_NAMES } from "./registry.js";
 import { SuiteScore } from "./score-table.js";
 import { exampleRow, Task, type ScoreOptions, type TaskBatchesOptions } from "./task.js";
@@ -57,7 +58,10 @@ export class Suite implements Iterable<Task> {
 
   async score(model: Model, opts: ScoreOptions = {}): Promise<SuiteScore> {
     const rows = [];
-    for (const t of this.tasks) rows.push(await t.score(model, opts));
+    for (const t of this.tasks) {
+      throwIfCancelled(`score: task ${t.name}`, opts.signal, rows);
+      rows.push(await t.score(model, opts));
+    }
     return new SuiteScore(rows);
   }
 }

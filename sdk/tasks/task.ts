@@ -8,6 +8,7 @@ import { IGNORE_INDEX } from "../train/loss.js";
 import type { Batch } from "../train/data.js";
 import { PAD, tokenizer } from "./vocab.js";
 import { rngFor } from "./rng.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
 import type { Example, TaskSpec } from "./spec.js";
 
 export type Split = "train" | "eval";
@@ -29,6 +30,8 @@ export interface ScoreOptions {
   /** "forced": one teacher-forced forward, exact match of every argmax (same verdict as greedy decoding);
    *  "generate": model.generate at temperature 0 */
   method?: "forced" | "generate";
+  /** stops scoring at the next batch (so does interrupting the notebook cell); see sr.runtime */
+  signal?: AbortSignal;
 }
 
 export interface TaskScore {
@@ -59,9 +62,10 @@ export function forcedHits(chunk: Example[], pred: ArrayLike<number>, width: num
 }
 
 /** Exact-match of answers under teacher forcing: every answer token is the argmax after its prefix. */
-export async function forcedMatches(model: Model, examples: Example[], batchSize = 64): Promise<boolean[]> {
+export async function forcedMatches(model: Model, examples: Example[], batchSize = 64, signal?: AbortSignal): Promise<boolean[]> {
   const out: boolean[] = [];
   for (let s = 0; s < examples.length; s += batchSize) {
+    throwIfCancelled(`score: example ${s + 1} of ${examples.length}`, signal, out);
     const chunk = examples.slice(s, s + batchSize);
     const { ids, width } = forcedInputs(chunk);
     const am = tf.tidy(() => tf.argMax(model.logits(ids, { training: false }), -1)); // [B, width]
@@ -72,14 +76,15 @@ export async function forcedMatches(model: Model, examples: Example[], batchSize
   return out;
 }
 
-export async function generatedMatches(model: Model, examples: Example[], batchSize = 64): Promise<boolean[]> {
+export async function generatedMatches(model: Model, examples: Example[], batchSize = 64, signal?: AbortSignal): Promise<boolean[]> {
   const out: boolean[] = [];
   for (let s = 0; s < examples.length; s += batchSize) {
+    throwIfCancelled(`score: example ${s + 1} of ${examples.length}`, signal, out);
     const chunk = examples.slice(s, s + batchSize);
     const n = Math.max(...chunk.map((e) => e.answer.length));
     const gen = await model.generate(
       chunk.map((e) => e.prompt),
-      { maxNewTokens: n, temperature: 0, eosTokenId: null },
+      { maxNewTokens: n, temperature: 0, eosTokenId: null, signal },
     );
     chunk.forEach((e, b) => {
       out.push(e.answer.every((a, j) => gen[b][j] === a));
@@ -147,7 +152,9 @@ export class Task<O extends object = object> {
     const n = opts.n ?? this.n;
     const ex = this.examples(n);
     const hits =
-      opts.method === "generate" ? await generatedMatches(model, ex, opts.batchSize) : await forcedMatches(model, ex, opts.batchSize);
+      opts.method === "generate"
+        ? await generatedMatches(model, ex, opts.batchSize, opts.signal)
+        : await forcedMatches(model, ex, opts.batchSize, opts.signal);
     return { task: this.name, accuracy: hits.filter(Boolean).length / n, n };
   }
 

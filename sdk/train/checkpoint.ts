@@ -27,6 +27,27 @@ async function f32(params: Map<string, tf.Variable>): Promise<Record<string, Ten
   return out;
 }
 
+/** Whether a process with this id is running (a temp folder's owner). */
+function running(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Temp folders (`.step-N.<pid>.tmp`) that a killed run left: their owner no longer runs. */
+export async function removeStaleTemps(dir: string): Promise<string[]> {
+  const stale = (await readdir(dir)).filter((f) => {
+    const m = /^\.step-\d+\.(\d+)\.tmp$/.exec(f);
+    return m !== null && !running(Number(m[1]));
+  });
+  for (const f of stale) await rm(join(dir, f), { recursive: true, force: true });
+  return stale;
+}
+
 export async function saveCheckpoint(
   dir: string,
   params: Map<string, tf.Variable>,
@@ -35,6 +56,7 @@ export async function saveCheckpoint(
   keep = 2,
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
+  await removeStaleTemps(dir);
   const final = join(dir, name(state.step));
   const tmp = join(dir, `.${name(state.step)}.${process.pid}.tmp`);
   await rm(tmp, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // Batches and where they come from: an array, a function of the step, or a (async) iterable.
 // A source knows its position (micro-batches consumed) so that a resumed run continues the data.
 
-import { IGNORE_INDEX } from "./loss.js";
+import { IGNORE_INDEX, checkLabels } from "./loss.js";
 
 export interface Batch {
   /** token ids [B, T] */
@@ -72,5 +72,6 @@ export function checkBatch(b: Batch, vocab: number, where: string): Required<Pic
   const labels = b.labels ?? b.ids.map((r, i) => r.map((id, t) => (b.mask && b.mask[i][t] === 0 ? IGNORE_INDEX : id)));
   if (labels.length !== b.ids.length || labels.some((r) => r.length !== T))
     throw new Error(`${where}: labels must have the shape of ids [${b.ids.length}, ${T}]`);
+  checkLabels(labels, vocab, `${where}: labels`);
   return { ids: b.ids, labels };
 }

@@ -15,6 +15,7 @@ import { History } from "./history.js";
 import { progressSink } from "./progress.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { fitConfig, type FitConfig, type FitOptions, type ProgressEvent } from "./options.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
 
 type Checked = Required<Pick<Batch, "ids" | "labels">> & Batch;
 
@@ -104,7 +105,17 @@ export async function fit(model: Model, data: Data, options: FitOptions): Promis
     let tokens = 0;
     for (let step = start; step < c.steps; step++) {
       const factor = lrAt(step, { schedule: c.schedule, lr: 1, minLr: c.minLr / c.lr, warmup: c.warmup, steps: c.steps });
+      const where = `fit: step ${step + 1} of ${c.steps}`;
+      // Stopped between steps, the model keeps the weights of the steps done; error.partial is the History.
+      throwIfCancelled(where, c.signal, history);
       const r = await accumulate(model, c, vars, nameOf, () => src.next(), step);
+      if (!Number.isFinite(r.loss)) {
+        tf.dispose([...r.grads.values()]);
+        if (c.nonFinite === "skip") continue;
+        throw new Error(
+          `${where}: the loss is ${r.loss}; stopped before this step's update (lower lr, check the data, or pass nonFinite: "skip")`,
+        );
+      }
       const { grads, norm } = clipByGlobalNorm(r.grads, c.clipNorm);
       opt.apply(params, grads, (n) => ({ lr: trainable.get(n)!.lr * factor, weightDecay: trainable.get(n)!.weightDecay }));
       tf.dispose([...grads.values()]);

@@ -6,6 +6,19 @@ import { crossEntropyFused } from "../backend/fused/index.js";
 
 export const IGNORE_INDEX = -100;
 
+/**
+ * Checks labels as PyTorch's cross-entropy does: each an integer in [0, vocab) or the ignore index
+ * -100. (A label of 999 or -1 would otherwise pick nothing and train nothing; 2.5 would be cut.)
+ */
+export function checkLabels(labels: number[][], vocab: number, where = "labels"): void {
+  labels.forEach((row, b) => {
+    row.forEach((t, i) => {
+      if (t !== IGNORE_INDEX && !(Number.isInteger(t) && t >= 0 && t < vocab))
+        throw new Error(`${where}[${b}][${i}] = ${t}: expected an integer in [0, ${vocab - 1}] or ${IGNORE_INDEX} (ignored)`);
+    });
+  });
+}
+
 /** Shifted targets [B, T] (target[t] = labels[t+1], last = ignore) and their 0/1 weights. */
 export function shiftLabels(labels: number[][]): { targets: number[][]; weights: number[][] } {
   const targets = labels.map((r) => [...r.slice(1), IGNORE_INDEX]);
@@ -16,6 +29,9 @@ export function shiftLabels(labels: number[][]): { targets: number[][]; weights:
 /** Mean cross-entropy over the counted positions: logits [B, T, V], labels [B, T] (unshifted). */
 export function causalLmLoss(logits: tf.Tensor3D, labels: number[][]): tf.Scalar {
   const [B, T, V] = logits.shape;
+  if (labels.length !== B || labels.some((r) => r.length !== T))
+    throw new Error(`causalLmLoss: labels must have shape [${B}, ${T}] like the logits' first two dimensions`);
+  checkLabels(labels, V, "causalLmLoss: labels");
   const { targets, weights } = shiftLabels(labels);
   const n = Math.max(
     1,

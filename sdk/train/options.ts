@@ -49,10 +49,14 @@ export interface FitOptions {
   label?: string;
   /** no terminal bar (the kernel hook and onProgress still get events) */
   quiet?: boolean;
+  /** stops training at the next step (so does interrupting the notebook cell); see sr.runtime */
+  signal?: AbortSignal;
+  /** a NaN or infinite loss: "error" (default) stops naming the step; "skip" drops that step's update */
+  nonFinite?: "error" | "skip";
 }
 
-export type FitConfig = Required<Omit<FitOptions, "loss" | "checkpoint" | "params" | "onProgress">> &
-  Pick<FitOptions, "loss" | "checkpoint" | "params" | "onProgress">;
+export type FitConfig = Required<Omit<FitOptions, "loss" | "checkpoint" | "params" | "onProgress" | "signal">> &
+  Pick<FitOptions, "loss" | "checkpoint" | "params" | "onProgress" | "signal">;
 
 export class FitConfigError extends ArgumentError {
   constructor(field: string, value: unknown, allowed: string) {
@@ -95,6 +99,9 @@ export function fitConfig(o: FitOptions): FitConfig {
   }
   if (o.loss !== undefined && typeof o.loss !== "function") throw new FitConfigError("loss", o.loss, "a function (model, batch) => scalar");
   if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new FitConfigError("onProgress", o.onProgress, "a function");
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new FitConfigError("signal", o.signal, "an AbortSignal");
+  const nonFinite = o.nonFinite ?? "error";
+  if (nonFinite !== "error" && nonFinite !== "skip") throw new FitConfigError("nonFinite", nonFinite, '"error" or "skip"');
   return {
     steps,
     lr,
@@ -114,5 +121,7 @@ export function fitConfig(o: FitOptions): FitConfig {
     checkpoint: o.checkpoint,
     params: o.params,
     onProgress: o.onProgress,
+    signal: o.signal,
+    nonFinite,
   };
 }
