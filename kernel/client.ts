@@ -58,6 +58,16 @@ export interface StartOptions {
   args?: string[];
   /** Where the kernel's own log (fd 2) goes; inherited by default. */
   stderr?: "inherit" | "pipe" | "ignore";
+  /**
+   * Its own process group: a terminal's Ctrl-C then reaches only this process, which decides what
+   * the kernel gets (the runner interrupts, then shuts down), and kill() ends the whole group.
+   */
+  detached?: boolean;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; reply?: Message; outputs: Message[]; idle: boolean };
@@ -81,6 +91,10 @@ export class KernelClient {
   private closed = false;
   private process: ChildProcess | null = null;
   private tempDir: string | null = null;
+  private detached = false;
+  private heartbeat: zmq.Dealer | null = null;
+  /** Settles when the kernel process this client started exits (never, for an attached kernel). */
+  exited: Promise<Exit> = new Promise(() => {});
 
   constructor(readonly connection: ConnectionInfo) {
     this.signer = new Signer(connection.key, connection.signature_scheme);
@@ -96,20 +110,73 @@ export class KernelClient {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["ignore", "ignore", options.stderr ?? "inherit"],
+      detached: options.detached ?? false,
     });
     const client = new KernelClient(connection);
     client.process = child;
     client.tempDir = dir;
+    client.detached = options.detached ?? false;
+    client.exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    // The connection file goes with the kernel, however it ends.
+    const removeFile = () => rmSync(dir, { recursive: true, force: true });
+    void client.exited.then(removeFile);
     await client.connect();
-    const exited = new Promise<never>((_, reject) =>
-      child.once("exit", (code) => reject(new Error(`kernel exited with code ${code} before answering`))),
-    );
-    await Promise.race([client.waitReady(), exited]);
+    const exited = client.exited.then((e) => {
+      throw new Error(`kernel exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`} before answering`);
+    });
+    try {
+      await Promise.race([client.waitReady(), exited]);
+    } catch (e) {
+      client.close();
+      throw e;
+    }
     return client;
   }
 
   get child(): ChildProcess | null {
     return this.process;
+  }
+
+  /**
+   * Resolves with a reason once the heartbeat has gone unanswered for `timeoutMs` (a kernel that is
+   * gone or frozen; the kernel answers it from its IO thread, so a busy cell does not count).
+   */
+  watchHeartbeat(intervalMs = 1000, timeoutMs = 10_000): Promise<string> {
+    const hb = new zmq.Dealer();
+    this.heartbeat = hb;
+    hb.connect(endpoint(this.connection, "hb"));
+    let last = Date.now();
+    return new Promise<string>((resolve) => {
+      const timer = setInterval(() => {
+        if (this.closed) return clearInterval(timer);
+        if (Date.now() - last > timeoutMs) {
+          clearInterval(timer);
+          resolve(`the kernel's heartbeat went unanswered for ${timeoutMs / 1000} s`);
+          return;
+        }
+        // A REP socket on the other side: an empty delimiter frame, then the payload.
+        void hb.send([Buffer.alloc(0), Buffer.from("ping")]).catch(() => {});
+      }, intervalMs);
+      void (async () => {
+        try {
+          for await (const _ of hb) last = Date.now();
+        } catch {
+          /* closed */
+        }
+      })();
+    });
+  }
+
+  /** Ends the kernel process at once (its whole process group when it has its own). */
+  kill(): void {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      if (this.detached && child.pid) process.kill(-child.pid, "SIGKILL");
+      else child.kill("SIGKILL");
+    } catch {
+      /* already gone */
+    }
   }
 
   async connect(): Promise<void> {
@@ -233,9 +300,10 @@ export class KernelClient {
 
   /** Asks the kernel to shut down and waits for the process to exit. */
   async shutdown(): Promise<void> {
-    const exited = this.process && this.process.exitCode === null ? new Promise((r) => this.process!.once("exit", r)) : Promise.resolve();
+    const running = this.process && this.process.exitCode === null && this.process.signalCode === null;
+    const exited = running ? this.exited : Promise.resolve();
     const grace = () => new Promise((r) => setTimeout(r, 5000).unref());
-    await Promise.race([this.request("control", "shutdown_request", { restart: false }), grace()]);
+    await Promise.race([this.request("control", "shutdown_request", { restart: false }), exited, grace()]);
     await Promise.race([exited, grace()]);
     this.close();
   }
@@ -244,9 +312,10 @@ export class KernelClient {
     if (this.closed) return;
     this.closed = true;
     for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
+    this.heartbeat?.close();
     for (const p of this.pending.values()) p.reject(new Error("client closed"));
     this.pending.clear();
-    if (this.process && this.process.exitCode === null) this.process.kill("SIGKILL");
+    this.kill();
     if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
   }
 }

@@ -30,7 +30,7 @@ import {
   readIsCompleteRequest,
   toWire,
 } from "./messages.js";
-import { runtimeComplete } from "./runtime-complete.js";
+import { runtimeComplete, tokenAt } from "./runtime-complete.js";
 import { CellSyntaxError, parse, stripTypes } from "./rewrite.js";
 import { CellScope, type Outbox, runInScope } from "./scope.js";
 import { TensorReclaimer } from "./tensors.js";
@@ -356,10 +356,14 @@ function publish<K extends keyof IopubContents>(scope: CellScope, msgType: K, co
 
 /** The live value under the cursor, as text, when the language service knows nothing. */
 function runtimeInspect(code: string, cursor: number): Record<string, string> | null {
-  const m = /[A-Za-z_$][\w$.]*$/.exec(code.slice(0, cursor) + (/^[\w$]*/.exec(code.slice(cursor))?.[0] ?? ""));
-  if (!m) return null;
+  let end = cursor;
+  while (end < code.length && /[\w$]/.test(code[end]!)) end++;
+  const { path, prefix } = tokenAt(code, end);
+  const name = [...path, prefix].filter(Boolean);
+  if (!name.length) return null;
+  const m = [name.join(".")];
   let value: unknown = globalThis;
-  for (const part of m[0].split(".").filter(Boolean)) {
+  for (const part of name) {
     value = (value as Record<string, unknown> | undefined)?.[part];
     if (value === undefined) return null;
   }

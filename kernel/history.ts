@@ -9,13 +9,38 @@ interface HistoryRecord {
   output: string | null;
 }
 
-/** Glob as IPython's history search uses it: * and ? wildcards, the rest literal. */
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${body}$`, "s");
+/**
+ * Whether `text` matches the glob `pattern` as IPython's history search (SQLite GLOB) does: `*` any
+ * run of characters, `?` one character, the rest literal, anchored at both ends. No regular
+ * expression, so no backtracking: the pieces between stars are found left to right, each at its
+ * first place, which is enough for a glob (a later piece never needs an earlier one moved right).
+ * Time is at most |text| x |pattern|.
+ */
+export function globMatch(pattern: string, text: string): boolean {
+  const pieces = pattern.split("*");
+  const at = (piece: string, offset: number) => {
+    if (offset + piece.length > text.length) return false;
+    for (let i = 0; i < piece.length; i++) if (piece[i] !== "?" && piece[i] !== text[offset + i]) return false;
+    return true;
+  };
+  const first = pieces[0]!;
+  if (pieces.length === 1) return first.length === text.length && at(first, 0);
+  const last = pieces[pieces.length - 1]!;
+  if (!at(first, 0) || first.length + last.length > text.length || !at(last, text.length - last.length)) return false;
+  let offset = first.length;
+  const end = text.length - last.length;
+  for (const piece of pieces.slice(1, -1)) {
+    let found = -1;
+    for (let i = offset; i + piece.length <= end; i++) {
+      if (at(piece, i)) {
+        found = i;
+        break;
+      }
+    }
+    if (found < 0) return false;
+    offset = found + piece.length;
+  }
+  return true;
 }
 
 export class History {
@@ -53,8 +78,7 @@ export class History {
     }
     if (type === "search") {
       const raw = typeof content.pattern === "string" ? content.pattern : "*";
-      const re = globToRegExp(raw);
-      let hits = this.records.filter((r) => re.test(r.input));
+      let hits = this.records.filter((r) => globMatch(raw, r.input));
       if (content.unique) {
         const seen = new Set<string>();
         hits = hits

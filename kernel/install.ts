@@ -1,6 +1,7 @@
 // `stillroom install`: writes a kernelspec that `jupyter kernelspec list`, JupyterLab, VS Code
 // and nbclient find (jupyter_client's kernels.rst: <data dir>/kernels/<name>/kernel.json).
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -43,9 +44,18 @@ export function kernelJson(displayName = "TypeScript (Stillroom)"): Record<strin
   };
 }
 
+/**
+ * Kernel names as jupyter_client accepts them (letters, digits, '.', '_', '-'), and never a name
+ * made of dots only, which would put the kernelspec outside the kernels folder.
+ */
+export function checkKernelName(name: string): void {
+  if (!/^[a-z0-9._-]+$/i.test(name)) throw new Error(`--name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-'`);
+  if (/^\.+$/.test(name)) throw new Error(`--name ${JSON.stringify(name)}: a kernel name cannot be only dots`);
+}
+
 export function installKernelspec(options: InstallOptions = {}): string {
   const name = options.name ?? "stillroom";
-  if (!/^[a-z0-9._-]+$/i.test(name)) throw new Error(`--name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-'`);
+  checkKernelName(name);
   const chosen = [options.user, options.sysPrefix, options.prefix !== undefined].filter(Boolean).length;
   if (chosen > 1) throw new Error("choose one of --user, --sys-prefix and --prefix");
   const base =
@@ -56,8 +66,8 @@ export function installKernelspec(options: InstallOptions = {}): string {
         : userDataDir();
   const dir = join(base, "kernels", name);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.kernel.json.${process.pid}`);
-  writeFileSync(tmp, `${JSON.stringify(kernelJson(options.displayName), null, 2)}\n`);
+  const tmp = join(dir, `.kernel.json.${randomBytes(8).toString("hex")}`);
+  writeFileSync(tmp, `${JSON.stringify(kernelJson(options.displayName), null, 2)}\n`, { flag: "wx" });
   renameSync(tmp, join(dir, "kernel.json"));
   for (const file of readdirSync(SPEC_DIR)) if (file.startsWith("logo-")) copyFileSync(join(SPEC_DIR, file), join(dir, file));
   return dir;

@@ -224,6 +224,19 @@ async function heartbeat(): Promise<void> {
   for await (const frames of hb) await hb.send(frames);
 }
 
+/**
+ * A kernel whose parent is gone (a runner or server killed outright) has no one to talk to: it
+ * exits rather than spin on as an orphan, as ipykernel's parent poller does.
+ */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid === parent) return;
+    log(`the parent process (${parent}) is gone: exiting`);
+    process.kill(process.pid, "SIGKILL");
+  }, 1000).unref();
+}
+
 async function main(): Promise<void> {
   try {
     await Promise.all([
@@ -243,6 +256,7 @@ async function main(): Promise<void> {
   });
   status(null, "starting");
   port.postMessage({ kind: "bound" } satisfies FromIo);
+  exitWithParent();
   const loops = [serve("shell", shell), serve("control", control), serve("stdin", stdin), heartbeat()];
   await Promise.allSettled(loops);
 }

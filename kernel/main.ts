@@ -35,6 +35,14 @@ export function parseFlags(args: string[], valued: string[]): { positional: stri
   return { positional, flags };
 }
 
+/** A positive number of seconds; anything else is refused, never taken as "no limit". */
+export function seconds(flag: string, value: string | true): number {
+  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`${flag} ${value === true ? "" : JSON.stringify(value)}: expected a number of seconds > 0`);
+  return n;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -72,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
       const { runNotebooks } = await import("./runner.js");
       return runNotebooks(positional[0]!, {
         outDir: typeof flags.out === "string" ? flags.out : undefined,
-        timeoutSeconds: typeof flags.timeout === "string" ? Number(flags.timeout) : undefined,
+        timeoutSeconds: flags.timeout === undefined ? undefined : seconds("--timeout", flags.timeout),
       });
     }
     case "--version":

@@ -2,8 +2,8 @@
 // executed notebook (nbformat 4.5), each chart as .png and .svg and each table as .md beside it
 // (named by the cell's execution count, as the notebook shows it: quickstart.In9.1.png), and
 // fails naming the notebook and cell on the first error.
-import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { KernelClient } from "./client.js";
 import type { Message } from "./wire.js";
@@ -28,10 +28,23 @@ interface Notebook {
 
 export interface RunOptions {
   outDir?: string;
+  /** Per cell: past it the cell is interrupted, and its kernel killed if it does not stop. */
   timeoutSeconds?: number;
+  /** Aborted (reason: the signal's name) when the run must stop: SIGINT or SIGTERM. */
+  signal?: AbortSignal;
 }
 
 export class CellError extends Error {}
+
+/** The run was stopped by a signal (Ctrl-C, SIGTERM); the exit code says which. */
+export class RunStopped extends Error {
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals,
+  ) {
+    super(message);
+  }
+}
 
 function source(cell: Cell): string {
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
@@ -120,17 +133,41 @@ async function writeArtifacts(outputs: Output[], dir: string, stem: string, exec
       files.push([`${base}.svg`, typeof data["image/svg+xml"] === "string" ? data["image/svg+xml"] : await renderSvg(spec as object)]);
     }
     for (const [file, contents] of files) {
-      writeFileSync(file, contents);
+      atomicWrite(file, contents);
       written.push(file);
     }
   }
   return written;
 }
 
-function atomicWrite(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+/** Written beside `path` under an unguessable name, then renamed over it: never half a file. */
+function atomicWrite(path: string, text: string | Buffer): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString("hex")}.tmp`);
+  try {
+    writeFileSync(tmp, text, { flag: "wx" });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** How long an interrupted cell has to answer before the kernel is killed (timeout, Ctrl-C). */
+const KILL_AFTER_MS = 10_000;
+
+type Outcome =
+  | { kind: "reply"; reply: Message }
+  | { kind: "died"; why: string }
+  | { kind: "timeout" }
+  | { kind: "stopped"; signal: NodeJS.Signals };
+
+function wait(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** An error output that says why a cell has no reply, for the partial notebook. */
+function stopOutput(ename: string, evalue: string): Output {
+  return { output_type: "error", ename, evalue, traceback: [`${ename}: ${evalue}`] };
 }
 
 export async function runNotebook(path: string, options: RunOptions = {}): Promise<{ notebook: string; artifacts: string[] }> {
@@ -138,30 +175,82 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
   const outDir = resolve(options.outDir ?? dirname(path));
   mkdirSync(outDir, { recursive: true });
   const stem = basename(path, ".ipynb");
-  const client = await KernelClient.start({ cwd: dirname(resolve(path)) });
+  const written = join(outDir, `${stem}.ipynb`);
+  const client = await KernelClient.start({ cwd: dirname(resolve(path)), detached: true });
+  // The kernel never outlives this process, however it ends.
+  const killOnExit = () => client.kill();
+  process.once("exit", killOnExit);
+  const died = Promise.race([
+    client.exited.then((e) => `the kernel died (${e.signal ? `signal ${e.signal}` : `exit code ${e.code}`})`),
+    client.watchHeartbeat(),
+  ]).then((why) => ({ kind: "died", why }) as Outcome);
+  const stopped = new Promise<Outcome>((resolve) => {
+    const signal = options.signal;
+    if (!signal) return;
+    const fire = () => resolve({ kind: "stopped", signal: (signal.reason as NodeJS.Signals) ?? "SIGINT" });
+    if (signal.aborted) fire();
+    else signal.addEventListener("abort", fire, { once: true });
+  });
   const artifacts: string[] = [];
   let count = 0;
+  let healthy = true;
   try {
     for (const [i, cell] of nb.cells.entries()) {
       cell.id ??= randomUUID().slice(0, 8);
       if (cell.cell_type !== "code") continue;
-      const code = source(cell);
-      const timeout = options.timeoutSeconds ? setTimeout(() => void client.interrupt(), options.timeoutSeconds * 1000) : null;
-      const { reply, outputs } = await client.execute(code);
-      if (timeout) clearTimeout(timeout);
-      cell.outputs = collectOutputs(outputs);
-      cell.execution_count = (reply.content.execution_count as number) ?? ++count;
-      artifacts.push(...(await writeArtifacts(cell.outputs, outDir, stem, cell.execution_count)));
-      if (reply.content.status !== "ok") {
-        const written = join(outDir, `${stem}.ipynb`);
+      const where = `${path}: cell ${i + 1}`;
+      const request = client.message("execute_request", {
+        code: source(cell),
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: true,
+      });
+      const replied = client.send("shell", request).then(({ reply }) => ({ kind: "reply", reply }) as Outcome);
+      replied.catch(() => {});
+      const timeoutMs = options.timeoutSeconds ? options.timeoutSeconds * 1000 : 0;
+      const timedOut = timeoutMs ? wait(timeoutMs).then(() => ({ kind: "timeout" }) as Outcome) : new Promise<Outcome>(() => {});
+      const outcome = await Promise.race([replied, died, timedOut, stopped]);
+      if (outcome.kind === "timeout" || outcome.kind === "stopped") {
+        // Interrupt; a cell that does not answer within the grace period goes with its kernel.
+        void client.interrupt().catch(() => {});
+        const answered = await Promise.race([replied, died, wait(KILL_AFTER_MS).then(() => null)]);
+        if (answered?.kind !== "reply") {
+          healthy = false;
+          client.kill();
+        }
+      }
+      const parentId = request.header.msg_id;
+      const messages = client.iopubLog.filter((m) => (m.parent_header as { msg_id?: string }).msg_id === parentId);
+      cell.outputs = collectOutputs(messages);
+      cell.execution_count = outcome.kind === "reply" ? ((outcome.reply.content.execution_count as number) ?? ++count) : null;
+      if (cell.execution_count !== null) artifacts.push(...(await writeArtifacts(cell.outputs, outDir, stem, cell.execution_count)));
+      let failure: string | null = null;
+      if (outcome.kind === "reply" && outcome.reply.content.status !== "ok")
+        failure = `${where} failed: ${outcome.reply.content.ename}: ${outcome.reply.content.evalue}`;
+      else if (outcome.kind === "died") {
+        healthy = false;
+        cell.outputs.push(stopOutput("KernelDied", outcome.why));
+        failure = `${where}: ${outcome.why} while it ran`;
+      } else if (outcome.kind === "timeout") {
+        cell.outputs.push(stopOutput("Timeout", `the cell ran past --timeout ${options.timeoutSeconds} s`));
+        failure = `${where} timed out after ${options.timeoutSeconds} s${healthy ? " and was interrupted" : `; it did not stop within ${KILL_AFTER_MS / 1000} s of the interrupt, so the kernel was killed`}`;
+      } else if (outcome.kind === "stopped") {
+        cell.outputs.push(stopOutput("Stopped", `stillroom run received ${outcome.signal}`));
         atomicWrite(written, `${JSON.stringify(finish(nb), null, 1)}\n`);
-        throw new CellError(`${path}: cell ${i + 1} failed: ${reply.content.ename}: ${reply.content.evalue}`);
+        throw new RunStopped(`${where}: stopped by ${outcome.signal}; the partial notebook is ${written}`, outcome.signal);
+      }
+      if (failure) {
+        atomicWrite(written, `${JSON.stringify(finish(nb), null, 1)}\n`);
+        throw new CellError(`${failure} (partial notebook: ${written})`);
       }
     }
   } finally {
-    await client.shutdown();
+    if (healthy) await client.shutdown();
+    else client.close();
+    process.off("exit", killOnExit);
   }
-  const written = join(outDir, `${stem}.ipynb`);
   atomicWrite(written, `${JSON.stringify(finish(nb), null, 1)}\n`);
   return { notebook: written, artifacts };
 }
@@ -179,6 +268,9 @@ function finish(nb: Notebook): Notebook {
   return nb;
 }
 
+/** Exit codes: 0 all ran; 1 a cell failed, timed out or its kernel died; 128 + n after signal n. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
 export async function runNotebooks(target: string, options: RunOptions = {}): Promise<number> {
   const paths = statSync(target).isDirectory()
     ? readdirSync(target)
@@ -187,17 +279,31 @@ export async function runNotebooks(target: string, options: RunOptions = {}): Pr
         .map((f) => join(target, f))
     : [target];
   if (paths.length === 0) throw new Error(`${target}: no .ipynb files`);
-  for (const path of paths) {
-    const started = Date.now();
-    try {
-      const { notebook, artifacts } = await runNotebook(path, options);
-      console.log(
-        `ran ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${notebook}${artifacts.length ? ` (+${artifacts.length} files)` : ""}`,
-      );
-    } catch (e) {
-      console.error(`stillroom run: ${(e as Error).message}`);
-      return 1;
+  // Ctrl-C or SIGTERM: the running cell is interrupted, the partial notebook written, the kernel
+  // shut down; a second signal does not wait for any of that.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(SIGNAL_EXIT[signal] ?? 1);
+    stop.abort(signal);
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    for (const path of paths) {
+      const started = Date.now();
+      try {
+        const { notebook, artifacts } = await runNotebook(path, { ...options, signal: stop.signal });
+        console.log(
+          `ran ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${notebook}${artifacts.length ? ` (+${artifacts.length} files)` : ""}`,
+        );
+      } catch (e) {
+        console.error(`stillroom run: ${(e as Error).message}`);
+        return e instanceof RunStopped ? (SIGNAL_EXIT[e.signal] ?? 1) : 1;
+      }
+      if (stop.signal.aborted) return SIGNAL_EXIT[stop.signal.reason as NodeJS.Signals] ?? 1;
     }
+    return 0;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
   }
-  return 0;
 }

@@ -67,20 +67,51 @@ function memberNames(value: unknown): string[] {
   return [...names].filter((n) => n !== "constructor" && !n.startsWith("__"));
 }
 
-/** The identifier path and partial name that end at the cursor: `a.b.c` with `ma`. */
+const IDENTIFIER_PART = /[\p{ID_Continue}$\u200c\u200d]/u;
+const IDENTIFIER_HEAD = /[\p{ID_Start}$_]/u;
+
+/** The start of the identifier that ends at `end` (end itself when there is none). */
+function identifierBefore(code: string, end: number): number {
+  let start = end;
+  while (start > 0) {
+    const low = code.charCodeAt(start - 1);
+    const width = low >= 0xdc00 && low <= 0xdfff && start >= 2 ? 2 : 1;
+    if (!IDENTIFIER_PART.test(code.slice(start - width, start))) break;
+    start -= width;
+  }
+  // An identifier cannot start with a digit: `1.5` is no member access.
+  while (start < end && !IDENTIFIER_HEAD.test(String.fromCodePoint(code.codePointAt(start)!)))
+    start += code.codePointAt(start)! > 0xffff ? 2 : 1;
+  return start;
+}
+
+function skipSpaceBack(code: string, at: number): number {
+  while (at > 0 && /\s/.test(code[at - 1]!)) at--;
+  return at;
+}
+
+/**
+ * The identifier path and partial name that end at the cursor: `a.b.c` with `ma`. Scanned
+ * backwards, one character at a time (a regular expression anchored at the end would try every
+ * start and take quadratic time on a long chain).
+ */
 export function tokenAt(code: string, cursor: number): { path: string[]; prefix: string; start: number } {
-  const before = code.slice(0, cursor);
-  const m = /((?:[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*\s*\??\.\s*)*)([\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*)?$/u.exec(
-    before,
-  )!;
-  const path = m[1]
-    ? m[1]
-        .split(".")
-        .map((s) => s.replace(/[\s?]/g, ""))
-        .filter(Boolean)
-    : [];
-  const prefix = m[2] ?? "";
-  return { path, prefix, start: cursor - prefix.length };
+  const start = identifierBefore(code, cursor);
+  const prefix = code.slice(start, cursor);
+  const path: string[] = [];
+  let at = start;
+  for (;;) {
+    let dot = skipSpaceBack(code, at);
+    if (dot === 0 || code[dot - 1] !== ".") break;
+    dot--;
+    if (dot > 0 && code[dot - 1] === "?") dot--;
+    const end = skipSpaceBack(code, dot);
+    const begin = identifierBefore(code, end);
+    if (begin === end) break;
+    path.push(code.slice(begin, end));
+    at = begin;
+  }
+  return { path: path.reverse(), prefix, start };
 }
 
 export function runtimeComplete(code: string, cursor: number): Completion {
