@@ -103,6 +103,7 @@ export function onInterruptNotice(notice: InterruptNotice): void {
     if (running?.cell === notice.cell) running.interrupt();
     Atomics.store(interrupts, Slot.Ack, notice.seq);
   } else {
+    afterTermination();
     Atomics.compareExchange(interrupts, Slot.State, TERMINATING, IDLE);
     if (running?.cell === notice.cell) running.terminated();
     else restoreEngine(undefined);
@@ -116,25 +117,52 @@ export function interruptRequested(cell: number): boolean {
 
 let cellCounter = 0;
 
-/** Node's async-context stack; only this legacy binding can empty it (as Node does after an uncaught error). */
-function clearAsyncIdStack(): void {
+interface AsyncWrapBinding {
+  clearAsyncIdStack(): void;
+  getPromiseHooks(): unknown[];
+  setPromiseHooks(...hooks: unknown[]): void;
+  async_hook_fields: Uint32Array;
+}
+
+/**
+ * Node's async-context bookkeeping. Only this legacy binding can empty the stack (as Node itself
+ * does after an uncaught error) and take the promise hooks off at once.
+ */
+function asyncWrap(): AsyncWrapBinding {
   const quiet = process.noDeprecation;
   process.noDeprecation = true;
   try {
-    const binding = (process as unknown as { binding(name: string): { clearAsyncIdStack(): void } }).binding("async_wrap");
-    binding.clearAsyncIdStack();
+    return (process as unknown as { binding(name: string): AsyncWrapBinding }).binding("async_wrap");
   } finally {
     process.noDeprecation = quiet;
   }
 }
 
+/** async_hook_fields[kTotals]: how many hooks are on. */
+const K_TOTALS = 5;
+/** Promise hooks taken off before a termination, for hooks that must stay on after it. */
+let savedPromiseHooks: unknown[] | null = null;
+
 Object.defineProperty(globalThis, Symbol.for(BEFORE_TERMINATION), {
   value: () => {
-    clearAsyncIdStack();
+    const binding = asyncWrap();
+    // Off first, so the continuations that still run before the termination lands (a loop of
+    // awaits) push nothing more; the next request's runInScope turns the hooks back on.
+    savedPromiseHooks = binding.getPromiseHooks();
+    cellStorage.disable();
+    binding.setPromiseHooks(undefined, undefined, undefined, undefined);
+    binding.clearAsyncIdStack();
     return true;
   },
   configurable: true,
 });
+
+/** After a termination: promise hooks that another async hook still needs go back on. */
+function afterTermination(): void {
+  const binding = asyncWrap();
+  if (savedPromiseHooks && binding.async_hook_fields[K_TOTALS]! > 0) binding.setPromiseHooks(...savedPromiseHooks);
+  savedPromiseHooks = null;
+}
 
 export class Executor {
   private cellCount = 0;

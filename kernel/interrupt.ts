@@ -14,7 +14,9 @@
 //    Terminated code runs no `after` hook, so Node's async-context stack would be left with the
 //    stopped continuation on it, which Node checks (and aborts on) when the task ends. So first,
 //    through the same inspector, the IO thread runs BEFORE_TERMINATION on the main thread, nested
-//    inside the stuck code: it empties that stack, as Node itself does after an uncaught error.
+//    inside the stuck code: it turns the async hooks off (so a loop of awaits pushes nothing more
+//    before the termination lands) and empties that stack, as Node itself does after an uncaught
+//    error. The next request turns the hooks back on.
 //
 // STATE guards the one race: the IO thread swaps RUNNING for TERMINATING before it terminates, and
 // the main thread swaps RUNNING for IDLE when the cell ends. Whoever swaps first wins; a main
