@@ -77,10 +77,11 @@ export class KernelClient {
   private readonly signer: Signer;
   // shell and stdin share a routing id: the kernel sends input_request to the shell request's
   // identity on its stdin socket, as jupyter_client arranges it.
-  private readonly shell = new zmq.Dealer({ routingId: this.session });
-  private readonly control = new zmq.Dealer();
-  private readonly stdin = new zmq.Dealer({ routingId: this.session });
-  private readonly iopub = new zmq.Subscriber();
+  // linger 0: messages to a kernel that is gone are dropped at close, not waited for at exit.
+  private readonly shell = new zmq.Dealer({ routingId: this.session, linger: 0 });
+  private readonly control = new zmq.Dealer({ linger: 0 });
+  private readonly stdin = new zmq.Dealer({ routingId: this.session, linger: 0 });
+  private readonly iopub = new zmq.Subscriber({ linger: 0 });
   private readonly pending = new Map<string, Pending>();
   /** Every iopub message received, in order (tests inspect it). */
   readonly iopubLog: Message[] = [];
@@ -142,7 +143,7 @@ export class KernelClient {
    * gone or frozen; the kernel answers it from its IO thread, so a busy cell does not count).
    */
   watchHeartbeat(intervalMs = 1000, timeoutMs = 10_000): Promise<string> {
-    const hb = new zmq.Dealer();
+    const hb = new zmq.Dealer({ linger: 0 });
     this.heartbeat = hb;
     hb.connect(endpoint(this.connection, "hb"));
     let last = Date.now();

@@ -131,6 +131,8 @@ export class Handler {
         }
         await scope.settle();
         publish(scope, "status", { execution_state: "idle" });
+        // stop_on_error aborts what was queued behind the error, not what comes after.
+        if (!this.queue.length) this.abortQueued = false;
         this.tensors.attach();
         const freed = await this.tensors.collect(watched);
         if (freed) debug(`freed ${freed} tensors that ${msg.header.msg_type} left and nothing reaches`);

@@ -83,12 +83,11 @@ export function restoreEngine(mark: EngineMark | undefined): number {
     engine.endScope(null);
     closed++;
   }
-  if (s.gradientDepth > base.gradientDepth) {
-    s.gradientDepth = base.gradientDepth;
-    if (s.gradientDepth === 0 && s.activeTape) {
-      for (const node of s.activeTape) for (const t of node.saved ?? []) t.dispose();
-      s.activeTape = null;
-    }
+  if (s.gradientDepth > base.gradientDepth) s.gradientDepth = base.gradientDepth;
+  // Outside any gradient the tape is null; code stopped in a backward pass leaves it behind.
+  if (s.gradientDepth === 0 && s.activeTape) {
+    for (const node of s.activeTape) for (const t of node.saved ?? []) t.dispose();
+    s.activeTape = null;
   }
   if (s.kernelDepth > base.kernelDepth) {
     s.kernelDepth = base.kernelDepth;

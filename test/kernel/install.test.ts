@@ -49,6 +49,21 @@ test("bad install options are refused with a message naming them", () => {
   assert.match(missing.stderr, /--prefix needs a value/);
 });
 
+test("install --name '..' or '.' is refused and writes nothing outside the kernels folder", () => {
+  const prefix = mkdtempSync(join(tmpdir(), "stillroom-install-"));
+  try {
+    for (const name of ["..", ".", "..."]) {
+      const run = stillroom(["install", "--prefix", prefix, "--name", name]);
+      assert.equal(run.status, 1, name);
+      assert.match(run.stderr, /a kernel name cannot be only dots/);
+    }
+    assert.ok(!existsSync(join(prefix, "share", "jupyter", "kernel.json")));
+    assert.ok(!existsSync(join(prefix, "share", "jupyter", "kernels", "kernel.json")));
+  } finally {
+    rmSync(prefix, { recursive: true, force: true });
+  }
+});
+
 test("kernel refuses a missing or malformed connection file", () => {
   const missing = stillroom(["kernel", "/nonexistent/connection.json"]);
   assert.equal(missing.status, 1);
