@@ -20,6 +20,12 @@ export interface LanguageClientOptions {
   startTimeoutMs?: number;
   /** How many times a dead worker is replaced (default 2). */
   maxRestarts?: number;
+  /**
+   * The worker's heap limit in MB (default 384; TypeScript with the SDK's types holds about 100).
+   * V8 collects against it, so the worker's memory stays bounded however many cells run; a worker
+   * that truly needs more dies and is replaced like any other.
+   */
+  heapMb?: number;
 }
 
 /** How long the worker took (ms): from spawn to TypeScript loaded, then the warm-up, and spawn to ready in all. */
@@ -44,6 +50,8 @@ export class LanguageClient implements LanguageTools {
   private restarts = 0;
   private nextId = 1;
   private downReason = "language worker is not running";
+  /** A diagnostics call is waiting for the worker. */
+  private checking = false;
   private readonly pending = new Map<number, Pending>();
   /** Every cell added, to replay into a replacement worker. */
   private readonly cells: string[] = [];
@@ -51,6 +59,7 @@ export class LanguageClient implements LanguageTools {
   private readonly timeoutMs: number;
   private readonly startTimeoutMs: number;
   private readonly maxRestarts: number;
+  private readonly heapMb: number;
   private readyWaiters: ((times: ReadyTimes) => void)[] = [];
   /** Whether a worker is loaded and answering (diagnostics are not worth waiting for before). */
   get isReady(): boolean {
@@ -65,6 +74,7 @@ export class LanguageClient implements LanguageTools {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
     this.maxRestarts = options.maxRestarts ?? 2;
+    this.heapMb = options.heapMb ?? 384;
   }
 
   /** The worker thread now serving calls (tests use it to kill the worker). */
@@ -78,7 +88,10 @@ export class LanguageClient implements LanguageTools {
     const workerData: LanguageWorkerData = { cwd: this.cwd };
     // The worker sends its own stdout and stderr to the kernel's log (piping them here would keep
     // the process alive, and output through this thread's streams would land in a cell's output).
-    const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData });
+    const worker = new Worker(new URL("./worker.js", import.meta.url), {
+      workerData,
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
+    });
     worker.on("message", (m: LanguageResponse) => this.onMessage(worker, m, spawnedAt));
     worker.on("error", (e) => this.down(worker, `language worker failed: ${e?.stack ?? e}`));
     worker.on("exit", (code) => this.down(worker, `language worker exited with code ${code}`));
@@ -112,8 +125,17 @@ export class LanguageClient implements LanguageTools {
     return this.call("inspect", [code, cursor, detailLevel]);
   }
 
+  /**
+   * Type errors of the next cell. One check at a time: a cell that comes while the worker is
+   * still checking an earlier one goes unchecked, so a fast run of cells never queues work (and
+   * memory) in the worker faster than it can answer.
+   */
   diagnostics(code: string): Promise<string[]> {
-    return this.call("diagnostics", [code]);
+    if (this.checking) return Promise.resolve([]);
+    this.checking = true;
+    return this.call<string[]>("diagnostics", [code]).finally(() => {
+      this.checking = false;
+    });
   }
 
   /** Stops the worker; later calls reject at once. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
-import { DELIMITER, type Message, Signer, WireError, decode, encode, newHeader } from "../../kernel/wire.js";
+import { DELIMITER, type Message, SignatureHistory, Signer, WireError, decode, encode, newHeader, newMessage } from "../../kernel/wire.js";
 
 const signer = new Signer("secret-key");
 
@@ -80,4 +80,35 @@ test("malformed frames give errors that name the problem", () => {
 test("unsupported signature schemes fail at construction", () => {
   assert.throws(() => new Signer("k", "rsa-sha256"), /only hmac-\* schemes/);
   assert.throws(() => new Signer("k", "hmac-nosuchdigest"));
+});
+
+test("a signature seen before is a replay and is refused; the history stays bounded", () => {
+  const signer = new Signer("key");
+  const history = new SignatureHistory(10);
+  const msg = newMessage("execute_request", { code: "1" }, { session: "s" });
+  const frames = encode(msg, signer);
+  assert.equal(decode(frames, signer, history).header.msg_id, msg.header.msg_id);
+  assert.throws(() => decode(frames, signer, history), /signature seen before: a replayed message/);
+  for (let i = 0; i < 100; i++) decode(encode(newMessage("kernel_info_request", {}, { session: "s" }), signer), signer, history);
+  assert.ok(history.size <= 10, `${history.size} signatures kept`);
+  // With an empty key nothing is signed, so nothing can be told apart: no replay check.
+  const open = new Signer("");
+  const unsigned = encode(msg, open);
+  decode(unsigned, open, history);
+  decode(unsigned, open, history);
+});
+
+test("newMessage makes a reply to its parent, with the parent's header and the given identities", () => {
+  const parent = newMessage("execute_request", { code: "1" }, { session: "client", username: "me" });
+  const reply = newMessage(
+    "execute_reply",
+    { status: "ok" },
+    { session: "kernel", parent: parent.header, identities: [Buffer.from("id")] },
+  );
+  assert.deepEqual(reply.parent_header, parent.header);
+  assert.deepEqual(reply.identities, [Buffer.from("id")]);
+  assert.equal(reply.header.session, "kernel");
+  assert.equal(reply.header.msg_type, "execute_reply");
+  assert.equal(parent.header.username, "me");
+  assert.deepEqual(newMessage("status", {}, { session: "k" }).parent_header, {});
 });
