@@ -1,6 +1,6 @@
 // Runs cells in the kernel's own realm (so typed arrays and tensors from cells and packages are
-// the same classes), keeps state in globals, and makes both a busy loop and a pending await
-// interruptible.
+// the same classes), keeps state in globals, and makes a cell interruptible wherever it is: a busy
+// loop (vm's breakOnSigint), a pending await, code that never yields after an await (interrupt.ts).
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

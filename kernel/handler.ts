@@ -230,7 +230,8 @@ export class Handler {
       });
     } catch (error) {
       if (!(error instanceof CellSyntaxError)) this.language?.addCell(code);
-      scope.end(error instanceof InterruptError ? "interrupted" : "error");
+      // The SDK's loops stop with their own InterruptedError, naming the step.
+      scope.end(error instanceof InterruptError || (error as Error)?.name === "InterruptedError" ? "interrupted" : "error");
       await scope.settle();
       this.fail(scope, request, count, this.executor.report(error));
     }

@@ -7,6 +7,7 @@ import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { Template } from "@huggingface/jinja";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.js";
 import { readJsonIfPresent } from "./json.js";
+import { ArgumentError } from "../errors.js";
 
 export interface ChatMessage {
   role: string;
@@ -33,7 +34,7 @@ function tokenText(v: unknown): string | null {
 }
 
 function bad(source: string, path: string, value: unknown, expected: string): Error {
-  return new Error(`${source}: ${path} = ${JSON.stringify(value) ?? String(value)}: expected ${expected}`);
+  return new ArgumentError(path, value, expected, source);
 }
 
 /**

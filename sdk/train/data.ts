@@ -72,6 +72,6 @@ export function checkBatch(b: Batch, vocab: number, where: string): Required<Pic
   const labels = b.labels ?? b.ids.map((r, i) => r.map((id, t) => (b.mask && b.mask[i][t] === 0 ? IGNORE_INDEX : id)));
   if (labels.length !== b.ids.length || labels.some((r) => r.length !== T))
     throw new Error(`${where}: labels must have the shape of ids [${b.ids.length}, ${T}]`);
-  checkLabels(labels, vocab, `${where}: labels`);
+  checkLabels(labels, vocab, where);
   return { ids: b.ids, labels };
 }

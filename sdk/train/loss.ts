@@ -3,6 +3,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { crossEntropyFused } from "../backend/fused/index.js";
+import { ArgumentError } from "../errors.js";
 
 export const IGNORE_INDEX = -100;
 
@@ -10,11 +11,11 @@ export const IGNORE_INDEX = -100;
  * Checks labels as PyTorch's cross-entropy does: each an integer in [0, vocab) or the ignore index
  * -100. (A label of 999 or -1 would otherwise pick nothing and train nothing; 2.5 would be cut.)
  */
-export function checkLabels(labels: number[][], vocab: number, where = "labels"): void {
+export function checkLabels(labels: number[][], vocab: number, where = ""): void {
   labels.forEach((row, b) => {
     row.forEach((t, i) => {
       if (t !== IGNORE_INDEX && !(Number.isInteger(t) && t >= 0 && t < vocab))
-        throw new Error(`${where}[${b}][${i}] = ${t}: expected an integer in [0, ${vocab - 1}] or ${IGNORE_INDEX} (ignored)`);
+        throw new ArgumentError(`labels[${b}][${i}]`, t, `an integer in [0, ${vocab - 1}] or ${IGNORE_INDEX} (ignored)`, where);
     });
   });
 }
@@ -31,7 +32,7 @@ export function causalLmLoss(logits: tf.Tensor3D, labels: number[][]): tf.Scalar
   const [B, T, V] = logits.shape;
   if (labels.length !== B || labels.some((r) => r.length !== T))
     throw new Error(`causalLmLoss: labels must have shape [${B}, ${T}] like the logits' first two dimensions`);
-  checkLabels(labels, V, "causalLmLoss: labels");
+  checkLabels(labels, V, "causalLmLoss");
   const { targets, weights } = shiftLabels(labels);
   const n = Math.max(
     1,
