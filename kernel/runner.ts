@@ -268,8 +268,11 @@ function finish(nb: Notebook): Notebook {
   return nb;
 }
 
-/** Exit codes: 0 all ran; 1 a cell failed, timed out or its kernel died; 128 + n after signal n. */
-const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+/**
+ * Exit codes: 0 all ran; 1 a cell failed, timed out or its kernel died; 130 when stopped by Ctrl-C
+ * or SIGTERM (one code for "stopped from outside", whichever signal a job runner sends).
+ */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 130 };
 
 export async function runNotebooks(target: string, options: RunOptions = {}): Promise<number> {
   const paths = statSync(target).isDirectory()

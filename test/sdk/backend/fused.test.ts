@@ -143,13 +143,18 @@ test("Softmax's gradient (last axis, one kernel on wasm) matches tfjs's composit
   close(r, 1e-5, "softmax");
 });
 
-test("causalLmLoss: the loss and its gradient match the composite, with ignored (-100) and out-of-range labels", async () => {
+test("causalLmLoss: the loss and its gradient match the composite, with ignored (-100) labels; out-of-range labels are refused", async () => {
   const [B, T, V] = [3, 6, 11];
   const labels = [
     [1, 4, 10, 0, 3, 2],
     [5, -100, -100, 7, 9, 1],
-    [2, 2, V + 3, 6, -100, 8], // V + 3 selects nothing, as a one-hot row of zeros does
+    [2, 2, V - 1, 6, -100, 8],
   ];
+  const logits = rnd([B, T, V], 50, 4) as tf.Tensor3D;
+  const bad = labels.map((r) => [...r]);
+  bad[2][2] = V + 3; // would select nothing, as a one-hot row of zeros does: refused instead
+  assert.throws(() => causalLmLoss(logits, bad), /labels\[2\]\[2\] = 14: expected an integer in \[0, 10\] or -100/);
+  logits.dispose();
   const r = await both(
     () => [rnd([B, T, V], 50, 4)],
     withGrads((l) => causalLmLoss(l as tf.Tensor3D, labels), 51),
