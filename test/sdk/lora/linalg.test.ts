@@ -1,0 +1,77 @@
+// The float64 SVD and QR against numpy (LAPACK) on fixed matrices (tools/lora/make_fixtures.py).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { fromRows, type Matrix, matmul, transpose } from "../../../sdk/lora/linalg/matrix.js";
+import { qr } from "../../../sdk/lora/linalg/qr.js";
+import { svd } from "../../../sdk/lora/linalg/svd.js";
+
+interface Fixture {
+  svd: Record<string, { a: number[][]; u: number[][]; s: number[]; vt: number[][] }>;
+  qr: Record<string, { a: number[][]; q: number[][]; r: number[][] }>;
+}
+
+const fx: Fixture = JSON.parse(readFileSync(fileURLToPath(new URL("../../../../test/fixtures/lora/linalg.json", import.meta.url)), "utf8"));
+
+const maxAbs = (xs: ArrayLike<number>) => Math.max(0, ...Array.from(xs, Math.abs));
+function maxDiff(a: Matrix, b: Matrix): number {
+  assert.deepEqual([a.rows, a.cols], [b.rows, b.cols]);
+  let m = 0;
+  for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
+  return m;
+}
+
+test("svd: singular values and vectors match numpy on tall, wide, square, rank-deficient and graded matrices", () => {
+  for (const [name, c] of Object.entries(fx.svd)) {
+    const a = fromRows(c.a);
+    const { U, S, V } = svd(a);
+    const smax = c.s[0];
+    assert.equal(S.length, c.s.length, name);
+    c.s.forEach((s, j) => {
+      assert.ok(Math.abs(S[j] - s) <= 1e-13 * smax, `${name}: S[${j}] = ${S[j]}, numpy ${s}`);
+    });
+    // A = U S V^T to float64 precision
+    const us = matmul(U!, fromRows(Array.from(S, (s, j) => Array.from(S, (_, k) => (j === k ? s : 0)))));
+    assert.ok(maxDiff(matmul(us, transpose(V)), a) <= 1e-13 * smax, `${name}: reconstruction`);
+    // orthonormal columns where the singular value is not zero
+    const vtv = matmul(transpose(V), V);
+    for (let j = 0; j < S.length; j++)
+      if (S[j] > 1e-12 * smax) assert.ok(Math.abs(vtv.data[j * S.length + j] - 1) < 1e-12, `${name}: |v_${j}| = 1`);
+    // each well-separated singular vector equals numpy's up to sign
+    const vt = fromRows(c.vt);
+    for (let j = 0; j < S.length; j++) {
+      const gap = Math.min(j > 0 ? c.s[j - 1] - c.s[j] : Infinity, j + 1 < c.s.length ? c.s[j] - c.s[j + 1] : Infinity);
+      if (c.s[j] < 1e-10 * smax || gap < 1e-6 * smax) continue;
+      let dot = 0;
+      for (let f = 0; f < V.rows; f++) dot += V.data[f * V.cols + j] * vt.data[j * vt.cols + f];
+      assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-10, `${name}: v_${j} . numpy's = ${dot}`);
+    }
+  }
+});
+
+test("svd: U is skipped on request, and equal singular values keep a deterministic order", () => {
+  const a = fromRows([
+    [2, 0, 0],
+    [0, 2, 0],
+    [0, 0, 1],
+    [0, 0, 0],
+  ]);
+  const { U, S, V } = svd(a, { u: false });
+  assert.equal(U, null);
+  assert.deepEqual(Array.from(S), [2, 2, 1]);
+  assert.deepEqual(Array.from(svd(a).V.data), Array.from(V.data));
+  const zero = svd(fromRows([[0, 0, 0]]));
+  assert.deepEqual(Array.from(zero.S), [0]);
+});
+
+test("qr: Q and R equal numpy's (LAPACK signs), entry by entry", () => {
+  for (const [name, c] of Object.entries(fx.qr)) {
+    const a = fromRows(c.a);
+    const { Q, R } = qr(a);
+    const scale = maxAbs(a.data);
+    assert.ok(maxDiff(Q, fromRows(c.q)) <= 1e-13, `${name}: Q differs from numpy's by ${maxDiff(Q, fromRows(c.q))}`);
+    assert.ok(maxDiff(R, fromRows(c.r)) <= 1e-13 * scale, `${name}: R differs from numpy's by ${maxDiff(R, fromRows(c.r))}`);
+    assert.ok(maxDiff(matmul(Q, R), a) <= 1e-13 * scale, `${name}: Q R = A`);
+  }
+});
