@@ -116,7 +116,9 @@ test("partialFit takes tensors and arrays alike, is deterministic, and leaves no
   }
   assert.equal(tf.memory().numTensors, before);
   // float32 tensors against float64 rows: equal to float32 precision
-  a.components.forEach((row, j) => close(row, b.components[j], 1e-5, `component ${j}`));
+  a.components.forEach((row, j) => {
+    close(row, b.components[j], 1e-5, `component ${j}`);
+  });
   const again = new IncrementalPCA(3);
   for (let at = 0; at < 150; at += 50) again.partialFit(c.x.slice(at, at + 50));
   assert.deepEqual(again.components, b.components);
