@@ -3,7 +3,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as backend from "./backend/index.js";
 import { registerChainedOps } from "./backend/chained-ops.js";
 import { registerGradients } from "./nn/gradients.js";
+import * as eva from "./eva/index.js";
 import * as io from "./io/index.js";
+import * as lora from "./lora/index.js";
 import * as models from "./models/index.js";
 import * as nn from "./nn/index.js";
 import * as runtime from "./runtime/index.js";
@@ -17,6 +19,6 @@ registerChainedOps();
 registerGradients();
 await backend.use("auto");
 
-export { backend, io, models, nn, runtime, tf, train, tasks, viz, xlstm };
+export { backend, eva, io, lora, models, nn, runtime, tf, train, tasks, viz, xlstm };
 export { ArgumentError } from "./errors.js";
 export const version = "0.1.0";

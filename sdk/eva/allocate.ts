@@ -38,3 +38,20 @@ export function allocateRanks(ratiosByLayer: Record<string, ArrayLike<number>>, 
   for (let i = 0; i < budget; i++) counts[pool[i].layer]++;
   return Object.fromEntries(names.map((n, l) => [n, counts[l]]));
 }
+
+/**
+ * allocateRanks over every layer, then, for layers sharing one input (member -> the layer analysed
+ * for it), the analysed layer takes the largest rank of its group by swapping with a member that got
+ * more (PEFT: its convergence is then checked for every component any member uses).
+ */
+export function distributeRanks(
+  ratiosByLayer: Record<string, ArrayLike<number>>,
+  budget: number,
+  sharedWith: ReadonlyMap<string, string>,
+): Record<string, number> {
+  const ranks = allocateRanks(ratiosByLayer, budget);
+  for (const [member, head] of sharedWith) {
+    if (ranks[head] < ranks[member]) [ranks[head], ranks[member]] = [ranks[member], ranks[head]];
+  }
+  return ranks;
+}

@@ -1,0 +1,195 @@
+// EVA's data pass (PEFT's get_eva_state_dict): run batches through the model in evaluation mode,
+// read each target layer's input through the model's hooks (real tokens only), and update one
+// incremental PCA per distinct input until every layer's components are stable.
+//
+// Per batch, as PEFT does: a layer whose first `rank` components all had cosine >= tau with the
+// previous batch's is converged and its hook is taken off; ranks are then redistributed over all
+// layers from the explained-variance ratios (so a converged layer whose rank grows opens again).
+// Layers reading the same input (q_proj, k_proj and v_proj read one x) are found on the first batch
+// and analysed once. Unlike PEFT, collection stops after maxIters batches: layers not converged by
+// then are named in a warning and their latest estimate is used.
+
+import type { Model } from "../models/model.js";
+import { linearPaths, selectLinears } from "../lora/targets.js";
+import { checkBatch, type Batch, type Data } from "../train/data.js";
+import { progressSink } from "../train/progress.js";
+import { EvaActivations, type LayerActivations } from "./activations.js";
+import { distributeRanks } from "./allocate.js";
+import { throwIfCancelled } from "./cancel.js";
+import { identicalInputs, type Kept, keptRows, keptTokens, type Rows } from "./capture.js";
+import { IncrementalPCA } from "./ipca.js";
+import { type CollectConfig, type CollectOptions, collectConfig, maxComponents } from "./options.js";
+import { batchSource } from "./source.js";
+
+const WHERE = "eva.collect";
+
+/** One forward of `batch` with input hooks on `paths`; the kept rows of each path's input, and its tensor id. */
+function runBatch(
+  model: Model,
+  batch: Batch,
+  index: number,
+  paths: string[],
+  c: CollectConfig,
+): Map<string, { tensorId: number; rows: Rows }> {
+  const { ids } = checkBatch(batch, model.config.vocabSize, `${WHERE}: batch ${index}`);
+  const captured = new Map<string, { tensorId: number; rows: Rows }>();
+  let kept: Kept | null = null;
+  const removers = paths.map((p) =>
+    model.hook(p, {
+      input: (x, call) => {
+        if (captured.has(p)) return; // a module called twice in one forward: its first call counts
+        if (!call.batch) throw new Error(`${WHERE}: ${p} ran without the batch's mask in view`);
+        kept ??= keptTokens(call.batch, c);
+        if (kept.index.length === 0) {
+          const why =
+            kept.real === 0 ? "the attention mask is 0 everywhere" : `all ${kept.real} real tokens have label ${c.labelIgnoreIndex}`;
+          throw new Error(
+            `${WHERE}: batch ${index} has no token left after masking (${why}); EVA needs tokens to analyse: give labels on the tokens to learn${c.useLabelMask ? ", or pass useLabelMask: false" : ""}`,
+          );
+        }
+        captured.set(p, { tensorId: x.id, rows: keptRows(x, kept) });
+      },
+    }),
+  );
+  try {
+    const opts = { attentionMask: batch.mask, labels: batch.labels, training: false };
+    const logits = paths.some((p) => p === "lm_head" || p.startsWith("lm_head."));
+    (logits ? model.logits(ids, opts) : model.hidden(ids, opts)).dispose();
+  } finally {
+    for (const r of removers) r();
+  }
+  return captured;
+}
+
+/** Cosine of each new component with the same-index previous one (both unit length) >= tau. */
+function stable(now: Float64Array[], prev: Float64Array[], tau: number): boolean[] {
+  return now.map((v, j) => {
+    const u = prev[j];
+    if (!u) return false;
+    let dot = 0;
+    for (let i = 0; i < v.length; i++) dot += v[i] * u[i];
+    return dot >= tau;
+  });
+}
+
+/**
+ * Analyse the inputs of the target linears over `data` (batches as fit takes them: {ids, mask,
+ * labels}), until every layer's components converge or maxIters batches have run. Returns per layer
+ * the components, singular values, explained-variance ratios, convergence and batches used; it
+ * displays as a table, and sr.eva.init turns it into an initialisation.
+ */
+export async function collect(model: Model, data: Data, options: CollectOptions): Promise<EvaActivations> {
+  const c = collectConfig(options);
+  const paths = selectLinears(model, c.targets, WHERE);
+  const linears = linearPaths(model);
+  const k = new Map(paths.map((p) => [p, maxComponents(WHERE, p, linears.get(p)!.inFeatures, c.r, c.rho)]));
+  const src = batchSource(data, WHERE);
+  const t0 = performance.now();
+  let sharedWith = new Map<string, string>(); // member -> the layer analysed for it
+  const pca = new Map<string, IncrementalPCA>();
+  const componentOk = new Map<string, boolean[]>(paths.map((p) => [p, []]));
+  const updates = new Map<string, number>(paths.map((p) => [p, 0]));
+  let rank: Record<string, number> = Object.fromEntries(k);
+  const heads = () => paths.filter((p) => !sharedWith.has(p));
+  const headOf = (p: string) => sharedWith.get(p) ?? p;
+  // all components within the layer's current rank stable (rank 0: nothing to wait for)
+  const isConverged = (p: string) => {
+    const ok = componentOk.get(headOf(p)) ?? [];
+    return ok.length >= rank[p] && ok.slice(0, rank[p]).every(Boolean);
+  };
+  let iterations = 0;
+  let exhausted = false;
+  const warnings: string[] = [];
+
+  const result = () => {
+    const layers = new Map<string, LayerActivations>();
+    for (const p of paths) {
+      const h = headOf(p);
+      const ip = pca.get(h);
+      layers.set(p, {
+        path: p,
+        inFeatures: linears.get(p)!.inFeatures,
+        maxComponents: k.get(p)!,
+        components: ip?.components ?? [],
+        singularValues: ip?.singularValues ?? new Float64Array(0),
+        explainedVarianceRatio: ip?.explainedVarianceRatio ?? new Float64Array(0),
+        componentConverged: [...(componentOk.get(h) ?? [])],
+        converged: isConverged(p),
+        batches: updates.get(h) ?? 0,
+        tokens: ip?.nSamplesSeen ?? 0,
+        sharesInputWith: sharedWith.get(p) ?? null,
+        rank: rank[p],
+      });
+    }
+    return new EvaActivations(layers, {
+      r: c.r,
+      rho: c.rho,
+      tau: c.tau,
+      maxIters: c.maxIters,
+      useLabelMask: c.useLabelMask,
+      labelIgnoreIndex: c.labelIgnoreIndex,
+      iterations,
+      elapsedMs: performance.now() - t0,
+      warnings,
+    });
+  };
+
+  const sink = progressSink(c.label, paths.length, c.quiet);
+  try {
+    for (;;) {
+      const converged = paths.filter((p) => iterations > 0 && isConverged(p)).length;
+      sink.update(converged, { "converged layers": `${converged}/${paths.length}`, batch: iterations });
+      if (iterations > 0 && heads().every(isConverged)) break;
+      if (iterations >= c.maxIters) break;
+      throwIfCancelled(`${WHERE}: batch ${iterations + 1}`, c.signal, result());
+      const batch = await src.next();
+      if (!batch) {
+        exhausted = true;
+        break;
+      }
+      const active = iterations === 0 ? paths : heads().filter((h) => !isConverged(h));
+      const captured = runBatch(model, batch, iterations, active, c);
+      if (iterations === 0) {
+        sharedWith = identicalInputs(captured);
+        for (const [member, head] of sharedWith) k.set(head, Math.max(k.get(head)!, k.get(member)!));
+        for (const [member, head] of sharedWith) k.set(member, k.get(head)!);
+        rank = Object.fromEntries(k);
+      }
+      for (const h of active) {
+        if (sharedWith.has(h)) continue;
+        const rows = captured.get(h);
+        if (!rows || rows.rows.n < k.get(h)!) continue; // fewer tokens than components: this batch cannot update it
+        const ip = pca.get(h) ?? new IncrementalPCA(k.get(h)!);
+        pca.set(h, ip);
+        const prev = ip.components;
+        ip.partialFitArray(rows.rows.data, rows.rows.n, rows.rows.d);
+        updates.set(h, updates.get(h)! + 1);
+        // no layer converges on its first update
+        if (prev.length) componentOk.set(h, stable(ip.components, prev, c.tau));
+      }
+      iterations++;
+      if (heads().every((h) => pca.has(h))) {
+        const ratios = Object.fromEntries(paths.map((p) => [p, pca.get(headOf(p))!.explainedVarianceRatio.slice(0, k.get(p))]));
+        rank = distributeRanks(ratios, c.r * paths.length, sharedWith);
+      }
+    }
+  } finally {
+    sink.done();
+    await src.close();
+  }
+  const missing = heads().filter((h) => !pca.has(h));
+  if (missing.length) {
+    throw new Error(
+      `${WHERE}: ${missing.join(", ")} never saw a batch with at least ${k.get(missing[0])} tokens (round(r * rho) components) in ${iterations} batches; use larger batches or lower r or rho`,
+    );
+  }
+  for (const h of heads()) {
+    if (isConverged(h)) continue;
+    const group = paths.filter((p) => sharedWith.get(p) === h);
+    const who = group.length ? `${h} (and ${group.join(", ")}, which read the same input)` : h;
+    const why = exhausted ? `the data ran out after ${iterations} batches` : `maxIters = ${c.maxIters} batches ran`;
+    warnings.push(`${who} did not converge (tau = ${c.tau}) before ${why}; its latest estimate is used`);
+  }
+  for (const w of warnings) console.warn(`${WHERE}: ${w}`);
+  return result();
+}
