@@ -14,7 +14,7 @@ export {
   type TaskScore,
 } from "./task.js";
 export { SuiteScore } from "./score-table.js";
-export { SPECS, TASK_NAMES } from "./registry.js";
+export { SPECS, TASK_NAMES, HELD_OUT } from "./registry.js";
 export { TaskConfigError, type Example, type TaskSpec } from "./spec.js";
 export { tokenizer, TOKENS, VOCAB_SIZE, PAD, BOS, EOS, id, ids } from "./vocab.js";
 export { closers } from "./brackets.js";
@@ -35,3 +35,5 @@ export type { AddOptions } from "./add.js";
 export type { CountOptions } from "./count.js";
 export type { BracketsOptions } from "./brackets.js";
 export type { LmOptions } from "./lm.js";
+export { balancedString, isBalanced, type BalancedOptions } from "./balanced.js";
+export type { ReverseOptions } from "./reverse.js";

@@ -97,7 +97,9 @@ test("layers reading the same input (q/k/v, gate/up) are analysed once; ranks su
 
 test("convergence: the same batch again leaves the components as they were, so every layer converges on its second batch; the progress bar counts converged layers", async () => {
   const updates: [number, number][] = [];
+  const labels: string[] = [];
   (globalThis as Record<symbol, unknown>)[PROGRESS_HOOK] = (label: string, total: number) => ({
+    _: labels.push(label),
     update: (v: number) => updates.push([v, total]),
     done: () => updates.push([-1, total]),
   });
@@ -107,6 +109,7 @@ test("convergence: the same batch again leaves the components as they were, so e
   assert.equal(acts.iterations, 2, "no layer converges on its first update");
   assert.ok(acts.converged);
   assert.deepEqual(acts.warnings, []);
+  assert.deepEqual(labels, ["eva"]);
   assert.deepEqual(updates, [
     [0, 6],
     [0, 6],
