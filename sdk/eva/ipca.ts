@@ -6,25 +6,26 @@
 //   [ X_b - mean_b                                     ]   the batch, centred on its own mean
 //   [ sqrt(n_seen n_b / (n_seen + n_b)) (mean - mean_b) ]   one row: the shift between the means
 //
-// (the first batch is only centred), in float64 with a Jacobi SVD, then flips each component so that
-// its largest-magnitude entry is positive. Mean and variance accumulate in float64. Exact when the
+// (the first batch is only centred), in float64 through the eigen-decomposition of its Gram matrix on
+// the shorter side (k + n_b + 1 rows or d features, whichever is fewer), then flips each component so
+// that its largest-magnitude entry is positive. Mean and variance accumulate in float64. Exact when the
 // rows span at most k dimensions; otherwise the discarded directions make it an approximation.
 
 import * as tf from "@tensorflow/tfjs-core";
 import { ArgumentError } from "../errors.js";
 import { matrix } from "../lora/linalg/matrix.js";
-import { svd } from "../lora/linalg/svd.js";
+import { topSvdByGram } from "../lora/linalg/gram-svd.js";
 import { type MeanVar, updateMeanVar } from "./mean-var.js";
 
 export class IncrementalPCA {
   /** [k][d]: the principal directions, strongest first, unit length */
   components: Float64Array[] = [];
   /** [k] singular values of the centred rows seen so far (they grow like sqrt(nSamplesSeen)) */
-  singularValues = new Float64Array(0);
+  singularValues: Float64Array = new Float64Array(0);
   /** [k] variance along each component (S^2 / (n - 1)) */
-  explainedVariance = new Float64Array(0);
+  explainedVariance: Float64Array = new Float64Array(0);
   /** [k] share of the total variance along each component */
-  explainedVarianceRatio = new Float64Array(0);
+  explainedVarianceRatio: Float64Array = new Float64Array(0);
   private stats: MeanVar | null = null;
 
   /** `nComponents`: how many directions to keep (k). */
@@ -105,14 +106,11 @@ export class IncrementalPCA {
       const dst = (m - 1) * d;
       for (let f = 0; f < d; f++) X[dst + f] = w * (last.mean[f] - batchMean[f]);
     }
-    const { S, V } = svd(stacked, { u: false });
-    const keep = Math.min(k, S.length);
+    const { S, Vt } = topSvdByGram(stacked, Math.min(k, m, d));
     let total = 0;
     for (let f = 0; f < d; f++) total += next.variance[f] * next.n;
-    const components: Float64Array[] = [];
-    for (let j = 0; j < keep; j++) components.push(flipped(V.data, V.cols, j, d));
-    this.components = components;
-    this.singularValues = S.slice(0, keep);
+    this.components = Vt.map(flipped);
+    this.singularValues = S;
     this.explainedVariance = this.singularValues.map((s) => (s * s) / Math.max(1, next.n - 1));
     this.explainedVarianceRatio = this.singularValues.map((s) => (total > 0 ? (s * s) / total : 0));
     this.stats = next;
@@ -139,17 +137,9 @@ function columnMean(data: ArrayLike<number>, n: number, d: number): Float64Array
   return mean;
 }
 
-/**
- * Column j of V (row-major [d, cols]) as a row, its sign chosen so that its largest-magnitude entry
- * is positive (scikit-learn's svd_flip on V; the first such entry on a tie).
- */
-function flipped(v: Float64Array, cols: number, j: number, d: number): Float64Array {
-  const out = new Float64Array(d);
+/** v with its sign chosen so that its largest-magnitude entry is positive (scikit-learn's svd_flip on V; the first such entry on a tie). */
+function flipped(v: Float64Array): Float64Array {
   let at = 0;
-  for (let f = 0; f < d; f++) {
-    out[f] = v[f * cols + j];
-    if (Math.abs(out[f]) > Math.abs(out[at])) at = f;
-  }
-  if (out[at] < 0) for (let f = 0; f < d; f++) out[f] = -out[f];
-  return out;
+  for (let f = 1; f < v.length; f++) if (Math.abs(v[f]) > Math.abs(v[at])) at = f;
+  return v[at] < 0 ? v.map((x) => -x) : v;
 }

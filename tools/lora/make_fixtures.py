@@ -1,5 +1,6 @@
-"""Golden outputs for Stillroom's float64 linear algebra (sdk/lora/linalg): numpy's SVD and QR
-(LAPACK: dgesdd, dgeqrf + dorgqr) of small fixed matrices, written to test/fixtures/lora/linalg.json.
+"""Golden outputs for Stillroom's float64 linear algebra (sdk/lora/linalg): numpy's SVD, QR and
+symmetric eigen-decomposition (LAPACK: dgesdd, dgeqrf + dorgqr, dsyevd) of small fixed matrices,
+written to test/fixtures/lora/linalg.json.
 
 Deterministic: rerunning gives identical bytes. Needs only numpy:
 
@@ -39,13 +40,26 @@ def main():
         "done_column": np.array([[-2.0, 1.0, 0.5], [0.0, 3.0, 1.0], [0.0, 4.0, 2.0]]),
         "weight": 0.02 * rng.standard_normal((16, 24)),
     }
-    out = {"svd": {}, "qr": {}}
+    sym = rng.standard_normal((10, 10))
+    q, _ = np.linalg.qr(rng.standard_normal((7, 7)))
+    eigh_cases = {
+        "random": sym + sym.T,
+        "repeated": (q * [3.0, 3.0, 1.0, 0.5, 0.5, 0.5, -2.0]) @ q.T,
+        "gram": (lambda x: x.T @ x)(rng.standard_normal((30, 6))),
+        "diagonal": np.diag([1.0, -4.0, 2.5, 0.0]),
+        "two": np.array([[2.0, 1.0], [1.0, 2.0]]),
+        "one": np.array([[-3.5]]),
+    }
+    out = {"svd": {}, "qr": {}, "eigh": {}}
     for name, a in svd_cases.items():
         u, s, vt = np.linalg.svd(a, full_matrices=False)
         out["svd"][name] = {"a": a.tolist(), "u": u.tolist(), "s": s.tolist(), "vt": vt.tolist()}
     for name, a in qr_cases.items():
         q, r = np.linalg.qr(a, mode="reduced")
         out["qr"][name] = {"a": a.tolist(), "q": q.tolist(), "r": r.tolist()}
+    for name, a in eigh_cases.items():
+        w, v = np.linalg.eigh(a)
+        out["eigh"][name] = {"a": a.tolist(), "values": w[::-1].tolist(), "vectors": v[:, ::-1].T.tolist()}
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
         json.dump(out, f)

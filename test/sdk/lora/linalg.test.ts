@@ -4,12 +4,15 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fromRows, type Matrix, matmul, transpose } from "../../../sdk/lora/linalg/matrix.js";
+import { eigh } from "../../../sdk/lora/linalg/eigh.js";
+import { topSvdByGram } from "../../../sdk/lora/linalg/gram-svd.js";
 import { qr } from "../../../sdk/lora/linalg/qr.js";
 import { svd } from "../../../sdk/lora/linalg/svd.js";
 
 interface Fixture {
   svd: Record<string, { a: number[][]; u: number[][]; s: number[]; vt: number[][] }>;
   qr: Record<string, { a: number[][]; q: number[][]; r: number[][] }>;
+  eigh: Record<string, { a: number[][]; values: number[]; vectors: number[][] }>;
 }
 
 const fx: Fixture = JSON.parse(readFileSync(fileURLToPath(new URL("../../../../test/fixtures/lora/linalg.json", import.meta.url)), "utf8"));
@@ -74,4 +77,45 @@ test("qr: Q and R equal numpy's (LAPACK signs), entry by entry", () => {
     assert.ok(maxDiff(R, fromRows(c.r)) <= 1e-13 * scale, `${name}: R differs from numpy's by ${maxDiff(R, fromRows(c.r))}`);
     assert.ok(maxDiff(matmul(Q, R), a) <= 1e-13 * scale, `${name}: Q R = A`);
   }
+});
+
+test("eigh: eigenvalues and eigenvectors of symmetric matrices match numpy's (repeated values: the same eigenspace)", () => {
+  for (const [name, c] of Object.entries(fx.eigh)) {
+    const a = fromRows(c.a);
+    const n = a.rows;
+    const { values, vectors } = eigh(a);
+    const scale = Math.max(1, ...c.values.map(Math.abs));
+    c.values.forEach((w, j) => {
+      assert.ok(Math.abs(values[j] - w) <= 1e-13 * scale, `${name}: value ${j} = ${values[j]}, numpy ${w}`);
+    });
+    for (let j = 0; j < n; j++) {
+      // A v = w v, |v| = 1
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        for (let f = 0; f < n; f++) av += a.data[i * n + f] * vectors[j][f];
+        assert.ok(Math.abs(av - values[j] * vectors[j][i]) <= 1e-12 * scale, `${name}: A v_${j}`);
+      }
+      const distinct = c.values.every((w, i) => i === j || Math.abs(w - c.values[j]) > 1e-6 * scale);
+      if (!distinct) continue;
+      let dot = 0;
+      for (let f = 0; f < n; f++) dot += vectors[j][f] * c.vectors[j][f];
+      assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-10, `${name}: v_${j} . numpy's = ${dot}`);
+    }
+  }
+});
+
+test("topSvdByGram: the leading singular values and right vectors equal the Jacobi SVD's on both orientations", () => {
+  for (const name of ["tall", "wide", "square", "weight", "rank3"]) {
+    const c = fx.svd[name];
+    const a = fromRows(c.a);
+    const k = Math.min(3, c.s.length);
+    const { S, Vt } = topSvdByGram(a, k);
+    for (let j = 0; j < k; j++) {
+      assert.ok(Math.abs(S[j] - c.s[j]) <= 1e-12 * c.s[0], `${name}: S[${j}]`);
+      let dot = 0;
+      for (let f = 0; f < Vt[j].length; f++) dot += Vt[j][f] * c.vt[j][f];
+      assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-10, `${name}: v_${j}`);
+    }
+  }
+  assert.throws(() => topSvdByGram(fromRows([[1, 2]]), 2), /topSvdByGram: k = 2: expected 1 \.\. min\(1, 2\)/);
 });
