@@ -13,7 +13,7 @@
 import { mulberry32, normalArray, type Rng } from "../nn/random.js";
 import { matrix } from "./linalg/matrix.js";
 import { qr } from "./linalg/qr.js";
-import { svd } from "./linalg/svd.js";
+import { topSvdByGram } from "./linalg/gram-svd.js";
 
 export interface Factors {
   /** [r, in] */
@@ -71,17 +71,25 @@ function decomposed(
   return { A, B, residual: out };
 }
 
-/** PiSSA on W [out, in] with rank r and scaling s. */
+/**
+ * PiSSA on W [out, in] with rank r and scaling s. Only the top r singular triplets are needed: they
+ * come from the Gram matrix of W (accurate to ~eps (S_0 / S_k)^2, ample for a weight's leading
+ * directions), with u_k = W v_k / S_k.
+ */
 export function pissaInit(W: ArrayLike<number>, outF: number, inF: number, r: number, s: number): Decomposed {
   checkRank("pissa", r, outF, inF);
-  const { U, S, V } = svd(matrix(outF, inF, W));
-  const p = S.length;
+  const { S, Vt } = topSvdByGram(matrix(outF, inF, W), r);
   const A = new Float64Array(r * inF);
   const B = new Float64Array(outF * r);
   for (let k = 0; k < r; k++) {
     const root = Math.sqrt(S[k] / s);
-    for (let j = 0; j < inF; j++) A[k * inF + j] = root * V.data[j * p + k]; // sqrt(S_k / s) v_k^T
-    for (let i = 0; i < outF; i++) B[i * r + k] = U!.data[i * p + k] * root; // u_k sqrt(S_k / s)
+    const v = Vt[k];
+    for (let j = 0; j < inF; j++) A[k * inF + j] = root * v[j]; // sqrt(S_k / s) v_k^T
+    for (let i = 0; i < outF; i++) {
+      let wv = 0;
+      for (let j = 0; j < inF; j++) wv += W[i * inF + j] * v[j];
+      B[i * r + k] = S[k] > 0 ? (wv / S[k]) * root : 0; // u_k sqrt(S_k / s)
+    }
   }
   return decomposed(W, A, B, r, outF, inF, s);
 }

@@ -35,5 +35,5 @@ export type { AddOptions } from "./add.js";
 export type { CountOptions } from "./count.js";
 export type { BracketsOptions } from "./brackets.js";
 export type { LmOptions } from "./lm.js";
-export { balancedString, isBalanced, type BalancedOptions } from "./balanced.js";
-export type { ReverseOptions } from "./reverse.js";
+export type { TailOptions } from "./tail.js";
+export type { WhichOptions } from "./which.js";

@@ -4,6 +4,7 @@
 // sweeps: incremental PCA decomposes a small Gram matrix on every batch, so this is its hot path.
 
 import { type Matrix, matrix } from "./matrix.js";
+import { inverseIteration } from "./tridiagonal.js";
 
 export interface Eigh {
   /** [n] eigenvalues, largest first */
@@ -22,7 +23,9 @@ export function eigh(s: Matrix): Eigh {
   const a = matrix(n, n, s.data).data; // becomes the accumulated Householder transform Q
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  tridiagonalize(a, d, e, n);
+  const h = new Float64Array(n);
+  reduce(a, e, h, n);
+  accumulate(a, d, h, n);
   // QL rotates columns of Q: keep them as rows (z[j] = column j) so the updates run contiguously
   const z = Array.from({ length: n }, (_, j) => {
     const col = new Float64Array(n);
@@ -35,13 +38,15 @@ export function eigh(s: Matrix): Eigh {
 }
 
 /**
- * Householder reduction of the symmetric a (row-major n x n) to tridiagonal form: d gets the
- * diagonal, e the subdiagonal (e[i] couples i-1 and i), and a the orthogonal transform.
+ * Householder reduction of the symmetric a (row-major n x n) to tridiagonal form: e gets the
+ * subdiagonal (e[i] couples i-1 and i), h[i] the reflector's H (0: no reflection at row i). Row i of
+ * a keeps the reflector u_i in a[i][0..i-1] and column i keeps u_i / H_i: what accumulate() and
+ * backTransform() read. The diagonal is left in a's diagonal.
  */
-function tridiagonalize(a: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function reduce(a: Float64Array, e: Float64Array, h: Float64Array, n: number): void {
   for (let i = n - 1; i > 0; i--) {
     const l = i - 1;
-    let h = 0;
+    let hi = 0;
     if (l > 0) {
       let scale = 0;
       for (let k = 0; k <= l; k++) scale += Math.abs(a[i * n + k]);
@@ -49,23 +54,23 @@ function tridiagonalize(a: Float64Array, d: Float64Array, e: Float64Array, n: nu
       else {
         for (let k = 0; k <= l; k++) {
           a[i * n + k] /= scale;
-          h += a[i * n + k] * a[i * n + k];
+          hi += a[i * n + k] * a[i * n + k];
         }
         let f = a[i * n + l];
-        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        let g = f >= 0 ? -Math.sqrt(hi) : Math.sqrt(hi);
         e[i] = scale * g;
-        h -= f * g;
+        hi -= f * g;
         a[i * n + l] = f - g;
         f = 0;
         for (let j = 0; j <= l; j++) {
-          a[j * n + i] = a[i * n + j] / h; // u / H, kept for the accumulation
+          a[j * n + i] = a[i * n + j] / hi; // u / H, kept for the accumulation
           g = 0;
           for (let k = 0; k <= j; k++) g += a[j * n + k] * a[i * n + k];
           for (let k = j + 1; k <= l; k++) g += a[k * n + j] * a[i * n + k];
-          e[j] = g / h;
+          e[j] = g / hi;
           f += e[j] * a[i * n + j];
         }
-        const hh = f / (h + h);
+        const hh = f / (hi + hi);
         for (let j = 0; j <= l; j++) {
           f = a[i * n + j];
           g = e[j] - hh * f;
@@ -74,14 +79,16 @@ function tridiagonalize(a: Float64Array, d: Float64Array, e: Float64Array, n: nu
         }
       }
     } else e[i] = a[i * n + l];
-    d[i] = h;
+    h[i] = hi;
   }
-  d[0] = 0;
   e[0] = 0;
-  // accumulate the transforms into a
+}
+
+/** Overwrite a with Q (the product of the reflectors), taking the diagonal into d first. */
+function accumulate(a: Float64Array, d: Float64Array, h: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const l = i - 1;
-    if (d[i] !== 0) {
+    if (h[i] !== 0) {
       for (let j = 0; j <= l; j++) {
         let g = 0;
         for (let k = 0; k <= l; k++) g += a[i * n + k] * a[k * n + j];
@@ -97,7 +104,17 @@ function tridiagonalize(a: Float64Array, d: Float64Array, e: Float64Array, n: nu
   }
 }
 
-/** Diagonalise the tridiagonal (d, e) in place by implicit QL steps, rotating the vectors z[j] along. */
+/** y <- Q y for the reflectors reduce() left in a (applied first to last, as accumulate builds Q). */
+function backTransform(a: Float64Array, h: Float64Array, n: number, y: Float64Array): void {
+  for (let i = 1; i < n; i++) {
+    if (h[i] === 0) continue;
+    let g = 0;
+    for (let k = 0; k < i; k++) g += a[i * n + k] * y[k];
+    for (let k = 0; k < i; k++) y[k] -= g * a[k * n + i];
+  }
+}
+
+/** Diagonalise the tridiagonal (d, e) in place by implicit QL steps, rotating the vectors z[j] along (none: values only). */
 function implicitQl(d: Float64Array, e: Float64Array, z: Float64Array[], n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   if (n > 0) e[n - 1] = 0;
@@ -138,6 +155,7 @@ function implicitQl(d: Float64Array, e: Float64Array, z: Float64Array[], n: numb
         p = s * r;
         d[i + 1] = g + p;
         g = c * r - b;
+        if (z.length === 0) continue;
         const zi = z[i];
         const zn = z[i + 1];
         for (let k = 0; k < n; k++) {
@@ -152,4 +170,28 @@ function implicitQl(d: Float64Array, e: Float64Array, z: Float64Array[], n: numb
       e[m] = 0;
     }
   }
+}
+
+/**
+ * The k largest eigenvalues (descending) and their eigenvectors of the symmetric s: the reduction to
+ * tridiagonal form, all eigenvalues by QL without vectors (O(n^2)), then the k vectors by inverse
+ * iteration on the tridiagonal and the reflectors applied to those k alone (as LAPACK's dstein and
+ * dormtr do). About 4/3 n^3 + O(n^2 k) flops against eigh's ~9 n^3.
+ */
+export function eighTop(s: Matrix, k: number): Eigh {
+  const n = s.rows;
+  if (s.cols !== n) throw new Error(`eighTop: [${s.rows}, ${s.cols}] is not square`);
+  if (!(Number.isInteger(k) && k >= 0 && k <= n)) throw new Error(`eighTop: k = ${k}: expected 0 .. ${n}`);
+  const a = matrix(n, n, s.data).data;
+  const e = new Float64Array(n);
+  const h = new Float64Array(n);
+  reduce(a, e, h, n);
+  const diag = Float64Array.from({ length: n }, (_, i) => a[i * n + i]);
+  const off = e.slice(); // off[i] couples i-1 and i
+  const d = diag.slice();
+  implicitQl(d, e, [], n);
+  const values = d.sort().reverse().slice(0, k);
+  const vectors = inverseIteration(diag, off, values);
+  for (const v of vectors) backTransform(a, h, n, v);
+  return { values, vectors };
 }

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fromRows, type Matrix, matmul, transpose } from "../../../sdk/lora/linalg/matrix.js";
-import { eigh } from "../../../sdk/lora/linalg/eigh.js";
+import { eigh, eighTop } from "../../../sdk/lora/linalg/eigh.js";
 import { topSvdByGram } from "../../../sdk/lora/linalg/gram-svd.js";
 import { qr } from "../../../sdk/lora/linalg/qr.js";
 import { svd } from "../../../sdk/lora/linalg/svd.js";
@@ -79,30 +79,42 @@ test("qr: Q and R equal numpy's (LAPACK signs), entry by entry", () => {
   }
 });
 
-test("eigh: eigenvalues and eigenvectors of symmetric matrices match numpy's (repeated values: the same eigenspace)", () => {
-  for (const [name, c] of Object.entries(fx.eigh)) {
-    const a = fromRows(c.a);
-    const n = a.rows;
-    const { values, vectors } = eigh(a);
-    const scale = Math.max(1, ...c.values.map(Math.abs));
-    c.values.forEach((w, j) => {
-      assert.ok(Math.abs(values[j] - w) <= 1e-13 * scale, `${name}: value ${j} = ${values[j]}, numpy ${w}`);
-    });
-    for (let j = 0; j < n; j++) {
-      // A v = w v, |v| = 1
-      for (let i = 0; i < n; i++) {
-        let av = 0;
-        for (let f = 0; f < n; f++) av += a.data[i * n + f] * vectors[j][f];
-        assert.ok(Math.abs(av - values[j] * vectors[j][i]) <= 1e-12 * scale, `${name}: A v_${j}`);
+for (const [what, decompose] of [
+  ["eigh", (a: Matrix) => eigh(a)],
+  ["eighTop, all", (a: Matrix) => eighTop(a, a.rows)],
+  ["eighTop, the leading 3", (a: Matrix) => eighTop(a, Math.min(3, a.rows))],
+] as const) {
+  test(`${what}: eigenvalues and eigenvectors of symmetric matrices match numpy's (repeated values: an orthonormal basis of the same eigenspace)`, () => {
+    for (const [name, c] of Object.entries(fx.eigh)) {
+      const a = fromRows(c.a);
+      const n = a.rows;
+      const { values, vectors } = decompose(a);
+      assert.equal(values.length, vectors.length);
+      const scale = Math.max(1, ...c.values.map(Math.abs));
+      values.forEach((v, j) => {
+        assert.ok(Math.abs(v - c.values[j]) <= 1e-13 * scale, `${name}: value ${j} = ${v}, numpy ${c.values[j]}`);
+      });
+      for (let j = 0; j < values.length; j++) {
+        for (let q = 0; q <= j; q++) {
+          let dot = 0;
+          for (let f = 0; f < n; f++) dot += vectors[j][f] * vectors[q][f];
+          assert.ok(Math.abs(dot - (q === j ? 1 : 0)) < 1e-12, `${name}: v_${j} . v_${q} = ${dot}`);
+        }
+        // A v = w v, |v| = 1
+        for (let i = 0; i < n; i++) {
+          let av = 0;
+          for (let f = 0; f < n; f++) av += a.data[i * n + f] * vectors[j][f];
+          assert.ok(Math.abs(av - values[j] * vectors[j][i]) <= 1e-12 * scale, `${name}: A v_${j}`);
+        }
+        const distinct = c.values.every((w, i) => i === j || Math.abs(w - c.values[j]) > 1e-6 * scale);
+        if (!distinct) continue;
+        let dot = 0;
+        for (let f = 0; f < n; f++) dot += vectors[j][f] * c.vectors[j][f];
+        assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-10, `${name}: v_${j} . numpy's = ${dot}`);
       }
-      const distinct = c.values.every((w, i) => i === j || Math.abs(w - c.values[j]) > 1e-6 * scale);
-      if (!distinct) continue;
-      let dot = 0;
-      for (let f = 0; f < n; f++) dot += vectors[j][f] * c.vectors[j][f];
-      assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-10, `${name}: v_${j} . numpy's = ${dot}`);
     }
-  }
-});
+  });
+}
 
 test("topSvdByGram: the leading singular values and right vectors equal the Jacobi SVD's on both orientations", () => {
   for (const name of ["tall", "wide", "square", "weight", "rank3"]) {
