@@ -15,7 +15,7 @@ import { checkBatch, type Batch, type Data } from "../train/data.js";
 import { progressSink } from "../train/progress.js";
 import { EvaActivations, type LayerActivations } from "./activations.js";
 import { distributeRanks } from "./allocate.js";
-import { throwIfCancelled } from "./cancel.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
 import { identicalInputs, type Kept, keptRows, keptTokens, type Rows } from "./capture.js";
 import { IncrementalPCA } from "./ipca.js";
 import { type CollectConfig, type CollectOptions, collectConfig, maxComponents } from "./options.js";

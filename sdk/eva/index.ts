@@ -16,5 +16,4 @@ export {
   type InitOptions,
   type InitConfig,
 } from "./options.js";
-export { InterruptedError } from "./cancel.js";
 export { updateMeanVar, type MeanVar } from "./mean-var.js";

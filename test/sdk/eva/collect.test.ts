@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
-import { InterruptedError } from "../../../sdk/eva/cancel.js";
+import { CANCEL_HOOK, InterruptedError } from "../../../sdk/runtime/cancel.js";
 import { collect } from "../../../sdk/eva/collect.js";
 import { IncrementalPCA } from "../../../sdk/eva/ipca.js";
 import type { Batch } from "../../../sdk/train/data.js";
@@ -12,7 +12,7 @@ import { useCpu } from "../models/helpers.js";
 before(useCpu);
 afterEach(() => {
   delete (globalThis as Record<symbol, unknown>)[PROGRESS_HOOK];
-  delete (globalThis as Record<symbol, unknown>)[Symbol.for("stillroom.cancel")];
+  delete (globalThis as Record<symbol, unknown>)[CANCEL_HOOK];
 });
 
 /** Seeded batches [4, 10]: rows 1 and 3 left-padded, labels -100 on each row's first real tokens. */
@@ -161,7 +161,7 @@ test("cancellation: the caller's signal or the notebook cell's stops collection 
   assert.equal((err.partial as { iterations: number }).iterations, 2);
   assert.equal(tf.memory().numTensors, before);
   const cell = new AbortController();
-  (globalThis as Record<symbol, unknown>)[Symbol.for("stillroom.cancel")] = () => cell.signal;
+  (globalThis as Record<symbol, unknown>)[CANCEL_HOOK] = () => cell.signal;
   cell.abort();
   await assert.rejects(collect(m, data, { targets: ["q_proj"], ...QUIET }), /eva\.collect: batch 1: interrupted/);
 });
