@@ -13,6 +13,8 @@ import * as train from "./train/index.js";
 import * as tasks from "./tasks/index.js";
 import * as viz from "./viz/index.js";
 import * as xlstm from "./xlstm/index.js";
+import * as diffprune from "./diffprune/index.js";
+import * as evaluation from "./eval/index.js";
 
 // tfjs-core's Node entry leaves both of these to side-effect modules Node cannot load.
 registerChainedOps();
@@ -20,5 +22,6 @@ registerGradients();
 await backend.use("auto");
 
 export { backend, eva, io, lora, models, nn, runtime, tf, train, tasks, viz, xlstm };
+export { diffprune, evaluation as eval };
 export { ArgumentError } from "./errors.js";
 export const version = "0.1.0";

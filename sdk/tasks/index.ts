@@ -37,3 +37,26 @@ export type { BracketsOptions } from "./brackets.js";
 export type { LmOptions } from "./lm.js";
 export type { TailOptions } from "./tail.js";
 export type { WhichOptions } from "./which.js";
+export { bios, bioExample, PROFESSIONS, GENDERS, AGE_GROUPS, type BiosOptions } from "./bios.js";
+export {
+  BiasData,
+  BIAS_SPLITS,
+  majorityShare,
+  type BiasExample,
+  type BiasSplit,
+  type BiasDataInit,
+  type EncodedBatch,
+} from "./bias-data.js";
+export {
+  readBiasData,
+  readBios,
+  readPan16,
+  readFdcl18,
+  BIAS_FORMATS,
+  BiasDataError,
+  type BiasFormat,
+  type BiasFormatName,
+  type BiasFiles,
+  type ReadBiasOptions,
+} from "./bias-readers.js";
+export { wordTokenizer, wordTokenizerJson, words, PAD_TOKEN, UNK_TOKEN, CLS_TOKEN, type WordTokenizerOptions } from "./bias-tokenizer.js";
