@@ -46,6 +46,8 @@ class Plan {
   readonly adversaries = new Map<string, Adversary>();
   stepper: Stepper | null = null;
   readonly log = new LossLog();
+  /** the share of diff entries with z_eval * w != 0 when the gates gave way to the fixed mask */
+  nonZeroAtMask = Number.NaN;
 
   constructor(
     readonly name: string,
@@ -76,6 +78,13 @@ class Plan {
 function toFixedMask(core: Core, plan: Plan, sparsity: number): void {
   const values = new Map([...plan.diffs].map(([w, d]) => [w, tf.tidy(() => (d as GatedDiff).deterministic().dataSync() as Float32Array)]));
   const masks = topFractionMasks(values, sparsity);
+  let nonZero = 0;
+  let total = 0;
+  for (const v of values.values()) {
+    total += v.length;
+    for (let i = 0; i < v.length; i++) if (v[i] !== 0) nonZero++;
+  }
+  plan.nonZeroAtMask = nonZero / total;
   for (const [w, old] of plan.diffs) {
     const shape = old instanceof GatedDiff ? old.w.shape : old.d.shape;
     const piece = new MaskedDiff(tf.tensor(values.get(w)!, shape), tf.tensor(Float32Array.from(masks.get(w)!), shape));
@@ -222,6 +231,7 @@ export async function attribute(core: Core, data: BiasData, opts: AttributeOptio
       p.diffs as Map<string, MaskedDiff>,
     );
     s.log = p.log;
+    s.nonZeroAtMask = p.nonZeroAtMask;
     core.add(s);
     return s;
   });

@@ -26,6 +26,8 @@ export class Subnetwork implements SubnetworkInfo {
   coreHash: string;
   /** training losses per step (null for a loaded subnetwork) */
   log: LossLog | null = null;
+  /** the share of entries with z_eval * w != 0 when the gates gave way to the fixed mask (NaN when loaded) */
+  nonZeroAtMask = Number.NaN;
   private nonZero: number | null = null;
 
   /** `diffs`: weight name -> its final diff (mask dropped) */

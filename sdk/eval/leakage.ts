@@ -51,6 +51,8 @@ export interface Leakage {
   /** the chosen epoch (1-based) and its validation balanced accuracy */
   bestEpoch: number;
   valBalancedAccuracy: number;
+  /** validation balanced accuracy after each epoch */
+  valHistory: number[];
   epochs: number;
 }
 
@@ -81,6 +83,7 @@ export async function leakage(
   const yTrain = tf.tensor1d(Array.from(train.y), "int32");
   const sink = progressSink(label, c.epochs, c.quiet);
   let best: Leakage | null = null;
+  const valHistory: number[] = [];
   try {
     for (let epoch = 0; epoch < c.epochs; epoch++) {
       for (const idx of shuffledBatches(train.h.shape[0], c.batchSize, c.seed, epoch)) {
@@ -93,6 +96,7 @@ export async function leakage(
         );
       }
       const valBacc = balancedAccuracy(adversary.predict(val.h), val.y);
+      valHistory.push(valBacc);
       if (!best || valBacc > best.valBalancedAccuracy) {
         const pred = adversary.predict(test.h);
         best = {
@@ -101,6 +105,7 @@ export async function leakage(
           majority: majorityRate(test.y),
           bestEpoch: epoch + 1,
           valBalancedAccuracy: valBacc,
+          valHistory,
           epochs: c.epochs,
         };
       }
