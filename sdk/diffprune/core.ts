@@ -233,6 +233,34 @@ export class Core {
     return weightsHash(new Map([...this.baseParameters(), ...this.headParameters()]));
   }
 
+  /**
+   * The share of weights that differ from the core's when `names` are active: entries non-zero in
+   * any of their diffs, over the weights any of them covers (0 for none).
+   */
+  changedShare(names: readonly string[]): number {
+    const union = new Map<string, Uint8Array>();
+    for (const name of names) {
+      const s = this.subnetworks.get(name);
+      if (!s)
+        throw new Error(
+          `core.changedShare: no subnetwork "${name}"; the trained ones are: ${[...this.subnetworks.keys()].join(", ") || "(none)"}`,
+        );
+      for (const [w, piece] of s.diffs) {
+        const d = piece.d.dataSync();
+        const hit = union.get(w) ?? new Uint8Array(d.length);
+        for (let i = 0; i < d.length; i++) if (d[i] !== 0) hit[i] = 1;
+        union.set(w, hit);
+      }
+    }
+    let changed = 0;
+    let covered = 0;
+    for (const hit of union.values()) {
+      covered += hit.length;
+      for (const x of hit) changed += x;
+    }
+    return covered ? changed / covered : 0;
+  }
+
   /** Base parameter count: the share a subnetwork changes is relative to the weights it covers. */
   numParams(): number {
     let n = 0;

@@ -115,6 +115,10 @@ test("on demand: mask([]) is the core bit for bit, a subnetwork is W + its diff,
     assert.equal(s.covered, core.numParams() - core.baseParameters().get("lm_head.weight")!.size, "covers every weight under model.");
     assert.equal(s.changed, Math.round(0.1 * s.covered), `${s.name}: exactly 10% of the entries change`);
   }
+  const union = core.changedShare(["gender", "age"]);
+  assert.ok(union > 0.1 && union <= 0.2, `two 10% subnetworks change ${union} together`);
+  assert.equal(core.changedShare(["gender"]), gender.share);
+  assert.equal(core.changedShare([]), 0);
   assert.ok(core.model.parameters().has("model.layers.0.mlp.up_proj.parametrizations.weight.gender.delta"));
   refG.model.dispose();
   core.dispose();
