@@ -1,6 +1,7 @@
 // A trained attribute-removal subnetwork: for each weight it covers, a diff that is zero except on
 // its fixed mask. It lives in its core's switches and is applied only while selected.
 
+import { DISPLAY, type MimeBundle } from "../viz/mime.js";
 import type { LossLog } from "./loop.js";
 import type { MaskedDiff } from "./diff.js";
 import type { Regime } from "./options.js";
@@ -81,5 +82,9 @@ export class Subnetwork implements SubnetworkInfo {
 
   toString(): string {
     return `<diffprune Subnetwork "${this.name}": removes ${this.attributes.join(", ")}; changes ${this.changed.toLocaleString("en-US")} of ${this.covered.toLocaleString("en-US")} weights (${(100 * this.share).toFixed(2)}%)>`;
+  }
+
+  [DISPLAY](): MimeBundle {
+    return { "text/plain": this.toString() };
   }
 }

@@ -3,6 +3,7 @@
 // core share its weights and never copy them.
 
 import type * as tf from "@tensorflow/tfjs-core";
+import { DISPLAY, type MimeBundle } from "../viz/mime.js";
 import { withSubnetworks, type Combine } from "./active.js";
 import { predictLabels, type Core, type CoreInput } from "./core.js";
 
@@ -42,5 +43,9 @@ export class CoreView {
   toString(): string {
     const what = this.names.length ? this.names.join(this.combine === "sum" ? " + " : ", ") : "no subnetwork";
     return `<diffprune Core with ${what}${this.names.length > 1 ? ` (${this.combine})` : ""}>`;
+  }
+
+  [DISPLAY](): MimeBundle {
+    return { "text/plain": this.toString() };
   }
 }
