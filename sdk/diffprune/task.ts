@@ -29,6 +29,16 @@ export async function task(model: Model, data: BiasData, opts: TaskOptions = {})
   if (!(data instanceof BiasData))
     throw new ArgumentError("data", data, "a BiasData (sr.tasks.bios(), sr.tasks.readBiasData(...))", "diffprune.task");
   const groups = c.adversarial.map((a) => data.groups(a));
+  if (model.config.vocabSize < data.tokenizer.vocabSize) {
+    throw new ArgumentError(
+      "model.config.vocabSize",
+      model.config.vocabSize,
+      `at least the tokenizer's ${data.tokenizer.vocabSize} ids`,
+      "diffprune.task",
+    );
+  }
+  const trainable = [...model.parameters()].filter(([n, v]) => v.trainable && !n.includes(".parametrizations."));
+  if (trainable.length === 0) throw new Error("diffprune.task: every weight of the model is frozen; unfreeze some (model.unfreeze())");
   model.tokenizer ??= data.tokenizer; // saved with the model
   const C = model.config.dModel;
   const head = TaskHead.create(C, data.labels.length, { dropout: c.dropout, seed: subSeed(c.seed, "task") });
@@ -42,8 +52,6 @@ export async function task(model: Model, data: BiasData, opts: TaskOptions = {})
     dropout: c.dropout,
   });
   const adversaries = c.adversarial.map((a, i) => new Adversary(C, groups[i].length, { seed: subSeed(c.seed, `adversary.${a}`) }));
-  const trainable = [...core.baseParameters()].filter(([, v]) => v.trainable);
-  if (trainable.length === 0) throw new Error("diffprune.task: every weight of the model is frozen; unfreeze some (model.unfreeze())");
   const params = new Map<string, StepParam>([
     ...group(trainable, c.lr, c.weightDecay),
     ...group(core.headParameters(), c.headLr, c.weightDecay),
