@@ -62,7 +62,7 @@ for (const key of ["adversary_binary", "adversary_multi"]) {
     const adv = new Adversary(C, c.classes, { heads: c.heads });
     const vars = [...namedParameters(adv).values()];
     const flat = c.params.flat() as number[][];
-    vars.forEach((v, i) => v.assign(tf.tensor(flat[i], v.shape)));
+    for (const [i, v] of vars.entries()) v.assign(tf.tensor(flat[i], v.shape));
     const h = tf.variable(tf.tensor2d(c.h, [B, C]));
     const y = tf.tensor1d(c.y, "int32");
     const logits = tf.tidy(() => adv.forward(h).dataSync());
@@ -71,7 +71,8 @@ for (const key of ["adversary_binary", "adversary_multi"]) {
     close(value.dataSync(), [c.loss], 1e-5, 1e-6, "loss: the mean of the heads' losses");
     close(grads[h.name].dataSync(), c.grad_h, 1e-5, 1e-5, "dL/dh through the reversal (-lambda times)");
     const gradParams = (c.grad_params as number[][][]).flat();
-    vars.forEach((v, i) => close(grads[v.name].dataSync(), gradParams[i], 1e-5, 1e-5, `dL/d${[...namedParameters(adv).keys()][i]}`));
+    const names = [...namedParameters(adv).keys()];
+    for (const [i, v] of vars.entries()) close(grads[v.name].dataSync(), gradParams[i], 1e-5, 1e-5, `dL/d${names[i]}`);
     tf.dispose([h, y, value, ...Object.values(grads), ...vars]);
   });
 }
