@@ -57,7 +57,7 @@ export type HybridState = {
 };
 
 /** [B, Hkv, ...rest] -> [B, H, ...rest]: query head h reads kv head floor(h / R). */
-function repeatKv<T extends tf.Tensor>(x: T, H: number): T {
+export function repeatKv<T extends tf.Tensor>(x: T, H: number): T {
   const [B, Hkv, ...rest] = x.shape as number[];
   if (Hkv === H) return x;
   const n = rest.reduce((a, b) => a * b, 1);

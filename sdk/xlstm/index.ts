@@ -33,3 +33,17 @@ export {
   type HybridState,
   type HybridWeights,
 } from "./hybrid.js";
+// The hybrid student's layer type, registered on import: "mlstm_hybrid" in config.json's layer_types.
+export { HYBRID_LAYER_TYPE } from "./layer-type.js";
+export { HybridAttention, type HybridParts } from "./hybrid-layer.js";
+export { HybridDecodeState } from "./hybrid-state.js";
+export { WindowStore, WINDOW_BLOCK, type WindowLayout } from "./window-store.js";
+export { MLSTM_HYBRID, HYBRID_DEFAULTS, hybridSettings, type HybridSettings } from "./hybrid-settings.js";
+export {
+  hybridWeights,
+  inputGateBias,
+  HYBRID_NEW_PARAMETERS,
+  OUTPUT_GATE_BIAS,
+  FORGET_GATE_BIAS,
+} from "./hybrid-init.js";
+export { FeatureMapModule } from "./feature-map-module.js";
