@@ -1,6 +1,7 @@
 // The Stillroom SDK: the one public barrel. Nothing here imports the kernel.
 import * as tf from "@tensorflow/tfjs-core";
 import * as backend from "./backend/index.js";
+import * as distill from "./distill/index.js";
 import { registerChainedOps } from "./backend/chained-ops.js";
 import { registerGradients } from "./nn/gradients.js";
 import * as eva from "./eva/index.js";
@@ -21,7 +22,7 @@ registerChainedOps();
 registerGradients();
 await backend.use("auto");
 
-export { backend, eva, io, lora, models, nn, runtime, tf, train, tasks, viz, xlstm };
+export { backend, distill, eva, io, lora, models, nn, runtime, tf, train, tasks, viz, xlstm };
 export { diffprune, evaluation as eval };
 export { ArgumentError } from "./errors.js";
 export const version = "0.1.0";

@@ -53,7 +53,11 @@ export function featureMap<T extends tf.Tensor3D | tf.Tensor4D>(x: T, weight: tf
   if (opts.bias) expectShape(fn, "bias", opts.bias, [H, F], "[H, F]");
   return tf.tidy(() => {
     const S = x.rank === 4 ? x.shape[2]! : 1;
-    let z: tf.Tensor = tf.matMul(tf.reshape(x, [B, H, S, D]), tf.reshape(weight, [1, H, D, F])); // [B, H, S, F]
+    // one product per head over all B * S rows: a [1, H, D, F] weight broadcast over B would be
+    // faster to write, but tfjs's BatchMatMul gradient does not sum a broadcast batch axis back
+    const rows = B === 1 ? tf.reshape(x, [H, S, D]) : tf.reshape(tf.transpose(tf.reshape(x, [B, H, S, D]), [1, 0, 2, 3]), [H, B * S, D]); // [H, B*S, D]
+    const zh = tf.matMul(rows, weight); // [H, B*S, F]
+    let z: tf.Tensor = B === 1 ? tf.reshape(zh, [1, H, S, F]) : tf.transpose(tf.reshape(zh, [H, B, S, F]), [1, 0, 2, 3]); // [B, H, S, F]
     if (opts.bias) z = tf.add(z, tf.reshape(opts.bias, [1, H, 1, F])); // [B, H, S, F]
     let phi = kind === "lolcats" ? tf.softmax(tf.concat([z, tf.neg(z)], 0), -1) : tf.softmax(z, -1); // [(2)B, H, S, F]
     if (kind === "lolcats") phi = tf.concat(tf.split(phi, 2, 0), 3); // [B, H, S, 2F]
