@@ -151,6 +151,7 @@ export class StudentPipeline implements PromiseLike<Model> {
     return cloneModel((await this.memo!).student);
   }
 
+  // biome-ignore lint/suspicious/noThenProperty: the pipeline is thenable on purpose: `await pipeline` runs the plan
   then<A = Model, B = never>(
     onFulfilled?: ((m: Model) => A | PromiseLike<A>) | null,
     onRejected?: ((e: unknown) => B | PromiseLike<B>) | null,
