@@ -23,6 +23,8 @@ registerGradients();
 await backend.use("auto");
 
 export { backend, distill, eva, io, lora, models, nn, runtime, tf, train, tasks, viz, xlstm };
-export { diffprune, evaluation as eval };
+export { diffprune };
+// `eval` is a reserved word as a binding, not as an export name: sr.eval
+export { evaluation as eval };
 export { ArgumentError } from "./errors.js";
 export const version = "0.1.0";
