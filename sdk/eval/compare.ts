@@ -3,7 +3,7 @@
 
 import { ArgumentError } from "../errors.js";
 import { Model } from "../models/model.js";
-import type { ScoreOptions, Task } from "../tasks/task.js";
+import { type ScoreOptions, Task } from "../tasks/task.js";
 import { bar } from "../viz/bar.js";
 import type { Chart } from "../viz/chart.js";
 import { DISPLAY, type MimeBundle } from "../viz/mime.js";
@@ -69,7 +69,10 @@ export async function compare(models: Record<string, Model>, tasks: Tasks, opts:
     throw new ArgumentError("models", models, "{name: model, ...} with at least one model", w);
   }
   for (const [n, m] of Object.entries(models)) if (!(m instanceof Model)) throw new ArgumentError(`models.${n}`, m, "a model", w);
-  const list = tasks && typeof (tasks as Task).score === "function" ? [tasks as Task] : [...(tasks as Iterable<Task>)];
+  const list = tasks instanceof Task ? [tasks] : tasks && Symbol.iterator in Object(tasks) ? [...(tasks as Iterable<Task>)] : [];
+  list.forEach((t, i) => {
+    if (!(t instanceof Task)) throw new ArgumentError(`tasks[${i}]`, t, "a task (sr.tasks.task, or a suite's tasks)", w);
+  });
   if (list.length === 0) throw new ArgumentError("tasks", tasks, "a suite or a non-empty list of tasks", w);
   const names = list.map((t) => t.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);

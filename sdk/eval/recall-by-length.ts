@@ -89,7 +89,7 @@ export async function recallByLength(
       throw new ArgumentError(
         `lengths[${i}]`,
         L,
-        `an integer in [${shortest}, ${longest}] (${pairs} pairs and ${queries} queries need ${shortest} tokens; the models' context is ${longest})`,
+        `an integer in [${shortest}, ${longest}] (${pairs} pairs and ${queries} ${queries === 1 ? "query" : "queries"} need ${shortest} tokens; the models' context is ${longest})`,
         w,
       );
     }
