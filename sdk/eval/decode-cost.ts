@@ -1,4 +1,4 @@
-// What decoding costs at a given context length: milliseconds per generated token (batch of B rows,
+// What decoding costs at a given context length: milliseconds per decoding step (a batch of B rows,
 // after a prompt of `context` tokens) and the bytes each model keeps to decode on (a transformer's
 // KV cache grows with the context; the hybrid student's state does not), with the prompt's prefill
 // throughput. The same decoding cache and forward that generate() uses.
@@ -19,24 +19,29 @@ export interface DecodeCostOptions {
   contexts: number[];
   /** rows decoded together (default 1) */
   batch?: number;
-  /** tokens timed after the prompt (default 16), after `warmup` untimed ones (default 2) */
+  /** tokens timed per model after the prompt (default 16), after `warmup` untimed ones (default 2) */
   tokens?: number;
   warmup?: number;
+  /** the timed tokens are split into this many turns per model, the models alternating (default 4) */
+  rounds?: number;
   /** the prompt runs through the cache in chunks of at most this many tokens (default 256), as long prompts are prefilled */
   chunk?: number;
   /** default 0 */
   seed?: number;
+  /** called with each context's rows as soon as they are measured */
+  onRow?: (rows: DecodeCostRow[]) => void;
 }
 
 export interface DecodeCostRow {
   model: string;
+  /** positions in the cache when the timed tokens start */
   context: number;
   batch: number;
-  /** wall time per decoding step (one token for each of the batch's rows) */
+  /** wall time per decoding step (one token for each of the batch's rows), the median over the rounds */
   msPerToken: number;
   /** generated tokens per second over all rows */
   tokensPerSecond: number;
-  /** prompt tokens per second over all rows */
+  /** prompt tokens per second over all rows, extending the prompt from the previous context to this one (NaN when none was added) */
   prefillTokensPerSecond: number;
   /** decoding state after the timed tokens, MB (float32) */
   stateMB: number;
@@ -111,62 +116,96 @@ async function oneForward(model: Model, cache: DecodeCache, ids: number[][]): Pr
   y.dispose();
 }
 
-/** Decoding cost of each model ({name: model}) at each context length. */
+/**
+ * Decoding cost of each model ({name: model}) at each context length. The models keep one cache
+ * each, grown together through the contexts in increasing order: at each context every prompt is
+ * extended (in chunks) to it, then the models take turns decoding `tokens / rounds` steps each for
+ * `rounds` rounds, so that noise from other work on the machine falls on all of them alike; a step's
+ * time is the median over the rounds. The whole sweep costs one prefill of the longest context.
+ */
 export async function decodeCost(models: Record<string, Model>, opts: DecodeCostOptions): Promise<DecodeCost> {
   const w = "decodeCost";
-  for (const [n, m] of Object.entries(models ?? {})) if (!(m instanceof Model)) throw new ArgumentError(`models.${n}`, m, "a model", w);
+  const entries = Object.entries(models ?? {});
+  if (entries.length === 0) throw new ArgumentError("models", models, "{name: model, ...} with at least one model", w);
+  for (const [n, m] of entries) if (!(m instanceof Model)) throw new ArgumentError(`models.${n}`, m, "a model", w);
   const contexts = opts?.contexts;
   if (!Array.isArray(contexts) || contexts.length === 0)
     throw new ArgumentError("contexts", contexts, "a non-empty array of token counts", w);
   const B = opts.batch ?? 1;
+  const rounds = opts.rounds ?? 4;
   const tokens = opts.tokens ?? 16;
   const warmup = opts.warmup ?? 2;
   const chunk = opts.chunk ?? 256;
-  for (const [k, v] of Object.entries({ batch: B, tokens, chunk }))
+  for (const [k, v] of Object.entries({ batch: B, tokens, chunk, rounds }))
     if (!Number.isInteger(v) || v < 1) throw new ArgumentError(k, v, "an integer >= 1", w);
-  const rows: DecodeCostRow[] = [];
-  for (const [name, model] of Object.entries(models)) {
-    const V = model.config.vocabSize;
-    for (const S of contexts) {
-      if (!Number.isInteger(S) || S < 1 || S + warmup + tokens > model.config.maxSeq) {
+  const perRound = Math.max(1, Math.round(tokens / rounds));
+  const sorted = [...contexts].sort((a, b) => a - b);
+  const decoded = contexts.length * (warmup + rounds * perRound); // tokens the sweep adds after the prompts
+  for (const [name, model] of entries) {
+    const room = model.config.maxSeq - decoded;
+    for (const S of sorted) {
+      if (!Number.isInteger(S) || S < 1 || S > room) {
         throw new ArgumentError(
           "contexts",
           S,
-          `integers in [1, ${model.config.maxSeq - warmup - tokens}] (${name}'s maxSeq ${model.config.maxSeq} less ${warmup + tokens} decoded tokens)`,
+          `integers in [1, ${room}] (${name}'s maxSeq ${model.config.maxSeq} less the ${decoded} tokens the sweep decodes)`,
           w,
         );
       }
-      const rng = mulberry32(opts.seed ?? 0);
-      const draw = (T: number) => Array.from({ length: B }, () => Array.from({ length: T }, () => Math.floor(rng() * V)));
-      const cache = new DecodeCache(model.config.nLayers);
-      try {
+    }
+  }
+  const rng = mulberry32(opts.seed ?? 0);
+  const draw = (T: number, V: number) => Array.from({ length: B }, () => Array.from({ length: T }, () => Math.floor(rng() * V)));
+  const caches = entries.map(([, m]) => new DecodeCache(m.config.nLayers));
+  const rows: DecodeCostRow[] = [];
+  try {
+    for (const S of sorted) {
+      const prefill: { from: number; context: number; ms: number }[] = [];
+      for (const [i, [name, model]] of entries.entries()) {
+        const cache = caches[i]!;
+        const from = cache.length;
         const t0 = performance.now();
-        for (let s = 0; s < S; s += chunk) {
+        while (cache.length < S) {
           throwIfCancelled(`decodeCost: ${name}, prompt of ${S}`);
-          await oneForward(model, cache, draw(Math.min(chunk, S - s)));
+          await oneForward(model, cache, draw(Math.min(chunk, S - cache.length), model.config.vocabSize));
         }
-        const prefillMs = performance.now() - t0;
-        for (let i = 0; i < warmup; i++) await oneForward(model, cache, draw(1));
-        const t1 = performance.now();
-        for (let i = 0; i < tokens; i++) {
+        prefill.push({ from, context: cache.length, ms: performance.now() - t0 });
+      }
+      const samples: number[][] = entries.map(() => []);
+      for (const [i, [, model]] of entries.entries())
+        for (let t = 0; t < warmup; t++) await oneForward(model, caches[i]!, draw(1, model.config.vocabSize));
+      for (let r = 0; r < rounds; r++) {
+        for (const [i, [name, model]] of entries.entries()) {
           throwIfCancelled(`decodeCost: ${name} at ${S}`);
-          await oneForward(model, cache, draw(1));
+          const t0 = performance.now();
+          for (let t = 0; t < perRound; t++) await oneForward(model, caches[i]!, draw(1, model.config.vocabSize));
+          samples[i]!.push((performance.now() - t0) / perRound);
         }
-        const ms = (performance.now() - t1) / tokens;
-        const bytes = cache.slots.reduce((a, sl) => a + stateBytes(sl.state), 0);
+      }
+      entries.forEach(([name], i) => {
+        const ms = median(samples[i]!);
+        const p = prefill[i]!;
         rows.push({
           model: name,
-          context: S,
+          context: p.context,
           batch: B,
           msPerToken: ms,
           tokensPerSecond: (1000 * B) / ms,
-          prefillTokensPerSecond: (1000 * B * S) / prefillMs,
-          stateMB: bytes / 2 ** 20,
+          prefillTokensPerSecond: p.context > p.from ? (1000 * B * (p.context - p.from)) / p.ms : Number.NaN,
+          stateMB: caches[i]!.slots.reduce((a, sl) => a + stateBytes(sl.state), 0) / 2 ** 20,
         });
-      } finally {
-        cache.dispose();
-      }
+      });
+      opts.onRow?.(rows.slice(-entries.length));
     }
+  } finally {
+    for (const c of caches) c.dispose();
   }
+  rows.sort((a, b) => entries.findIndex(([n]) => n === a.model) - entries.findIndex(([n]) => n === b.model) || a.context - b.context);
   return new DecodeCost(rows);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

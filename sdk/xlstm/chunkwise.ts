@@ -19,6 +19,7 @@ import { decayWeights, maxNoGradient, noGradient } from "./decay.js";
 import { logGates } from "./gates.js";
 import { DEFAULT_CHUNK_SIZE, positiveInteger, resolveMlstmOptions, sequenceDims } from "./options.js";
 import type { MlstmSequenceResult, MlstmStateOptions } from "./recurrent.js";
+import { padSeq, sliceSeq } from "./seq-ops.js";
 import { checkState } from "./state.js";
 
 export interface MlstmChunkwiseOptions extends MlstmStateOptions {
@@ -73,16 +74,12 @@ export function mlstmChunkwise(
 
   const result = tf.tidy(() => {
     const gates = logGates(iPre, fPre, o.gateSoftCap); // [B, H, S] each
-    const padSeq = (x: tf.Tensor, value = 0): tf.Tensor => {
-      if (P === 0) return x;
-      const widths: [number, number][] = x.shape.map((_, i) => (i === 2 ? [0, P] : [0, 0]));
-      return tf.pad(x, widths, value); // [B, H, NC*L, ...]
-    };
-    const logI = tf.reshape(padSeq(gates.logI, Number.NEGATIVE_INFINITY), [B, H, NC, L]); // [B, H, NC, L]
-    const logF = tf.reshape(padSeq(gates.logF, 0), [B, H, NC, L]); // [B, H, NC, L]
-    const qc = tf.reshape(padSeq(tf.mul(q, 1 / Math.sqrt(K))), [B, H, NC, L, K]); // [B, H, NC, L, Dqk] scaled
-    const kc = tf.reshape(padSeq(k), [B, H, NC, L, K]); // [B, H, NC, L, Dqk]
-    const vc = tf.reshape(padSeq(v), [B, H, NC, L, V]); // [B, H, NC, L, Dv]
+    const pad = (x: tf.Tensor, value = 0): tf.Tensor => padSeq(x, 0, P, value); // [B, H, NC*L, ...]
+    const logI = tf.reshape(pad(gates.logI, Number.NEGATIVE_INFINITY), [B, H, NC, L]); // [B, H, NC, L]
+    const logF = tf.reshape(pad(gates.logF, 0), [B, H, NC, L]); // [B, H, NC, L]
+    const qc = tf.reshape(pad(tf.mul(q, 1 / Math.sqrt(K))), [B, H, NC, L, K]); // [B, H, NC, L, Dqk] scaled
+    const kc = tf.reshape(pad(k), [B, H, NC, L, K]); // [B, H, NC, L, Dqk]
+    const vc = tf.reshape(pad(v), [B, H, NC, L, V]); // [B, H, NC, L, Dv]
 
     // log weights inside each chunk
     const logDecayIn = tf.cumsum(logF, 3); // [B, H, NC, L] decay from the chunk's start through t
@@ -132,7 +129,7 @@ export function mlstmChunkwise(
     const qn = tf.add(tf.reshape(tf.matMul(qInter, nBefore), [B, H, NC, L]), tf.sum(scores, 4)); // [B, H, NC, L]
     const denom = tf.add(tf.maximum(tf.abs(qn), tf.exp(tf.neg(m))), o.eps); // [B, H, NC, L]
     let h = tf.reshape(tf.div(hNum, tf.reshape(denom, [B, H, NC, L, 1])), [B, H, NC * L, V]) as tf.Tensor4D; // [B, H, NC*L, Dv]
-    if (P > 0) h = tf.slice(h, [0, 0, 0, 0], [B, H, S, V]); // [B, H, S, Dv]
+    if (P > 0) h = sliceSeq(h, 0, S); // [B, H, S, Dv] (a rank-2 slice: see seq-ops.ts)
     if (!opts.returnState) return { h };
 
     const last = statesAt(NC, 1);

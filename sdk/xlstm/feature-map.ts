@@ -59,8 +59,12 @@ export function featureMap<T extends tf.Tensor3D | tf.Tensor4D>(x: T, weight: tf
     const zh = tf.matMul(rows, weight); // [H, B*S, F]
     let z: tf.Tensor = B === 1 ? tf.reshape(zh, [1, H, S, F]) : tf.transpose(tf.reshape(zh, [H, B, S, F]), [1, 0, 2, 3]); // [B, H, S, F]
     if (opts.bias) z = tf.add(z, tf.reshape(opts.bias, [1, H, 1, F])); // [B, H, S, F]
-    let phi = kind === "lolcats" ? tf.softmax(tf.concat([z, tf.neg(z)], 0), -1) : tf.softmax(z, -1); // [(2)B, H, S, F]
-    if (kind === "lolcats") phi = tf.concat(tf.split(phi, 2, 0), 3); // [B, H, S, 2F]
+    let phi: tf.Tensor = tf.softmax(z, -1); // [B, H, S, F]
+    if (kind === "lolcats") {
+      // side by side through [B*H*S, F] views: wasm concatenates rank 4 on a slow generic path
+      const rows = (t: tf.Tensor) => tf.reshape(t, [B * H * S, F]);
+      phi = tf.reshape(tf.concat([rows(phi), rows(tf.softmax(tf.neg(z), -1))], 1), [B, H, S, 2 * F]); // [B, H, S, 2F]
+    }
     if (clampMin > 0) phi = tf.maximum(phi, clampMin); // [B, H, S, F']
     return (x.rank === 4 ? phi : tf.reshape(phi, [B, H, phi.shape[3]!])) as T; // [B, H, S, F'] or [B, H, F']
   });

@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { groupedAttention, MASKED } from "../nn/attention.js";
 import { ArgumentError } from "../errors.js";
 import { badShape, expectShape, nonNegativeInteger, positiveInteger } from "./options.js";
+import { padSeq, sliceSeq } from "./seq-ops.js";
 
 export interface SlidingWindowOptions {
   /** Positions a query sees back to and including itself, W >= 1. */
@@ -99,42 +100,28 @@ export function slidingWindowAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Ten
   const Kn = P + 2 * W;
   return tf.tidy(() => {
     const blocks = (x: tf.Tensor4D) => {
-      const xb = tf.reshape(
-        tf.pad(x, [
-          [0, 0],
-          [0, 0],
-          [W, Sp - S],
-          [0, 0],
-        ]),
-        [B, Hkv, NB + 1, W, D],
-      ); // [B, Hkv, NB+1, W, D] an empty block first
-      const parts = [tf.slice(xb, [0, 0, 0, 0, 0], [B, Hkv, NB, W, D]), tf.slice(xb, [0, 0, 1, 0, 0], [B, Hkv, NB, W, D])]; // block c-1, block c
+      // rank-2 views throughout (see seq-ops.ts: wasm slices and concatenates rank 5 thousands of times slower)
+      const xp = tf.reshape(padSeq(x, W, Sp - S), [B * Hkv, (NB + 1) * W * D]); // [B*Hkv, (NB+1)*W*D] an empty block first
+      const block = (first: number) => tf.reshape(tf.slice(xp, [0, first * W * D], [B * Hkv, NB * W * D]), [B * Hkv * NB, W * D]); // [B*Hkv*NB, W*D]
+      const parts = [block(0), block(1)]; // block c-1, block c
       if (P > 0) {
-        // the sinks, repeated for every block (tiled at rank 4: tfjs has no rank-5 Tile gradient)
-        const sinkRows = tf.tile(tf.reshape(tf.slice(x, [0, 0, 0, 0], [B, Hkv, P, D]), [B * Hkv, 1, P, D]), [1, NB, 1, 1]); // [B*Hkv, NB, P, D]
-        parts.unshift(tf.reshape(sinkRows, [B, Hkv, NB, P, D]));
+        // the sinks, repeated for every block
+        const sinkRows = tf.tile(tf.reshape(sliceSeq(x, 0, P), [B * Hkv, P * D]), [1, NB]); // [B*Hkv, NB*P*D]
+        parts.unshift(tf.reshape(sinkRows, [B * Hkv * NB, P * D]));
       }
-      return tf.concat(parts, 3); // [B, Hkv, NB, P+2W, D]
+      return tf.reshape(tf.concat(parts, 1), [B, Hkv, NB, P + 2 * W, D]); // [B, Hkv, NB, P+2W, D]
     };
     const keys = blocks(k); // [B, Hkv, NB, P+2W, D]
     const values = blocks(v); // [B, Hkv, NB, P+2W, D]
     // [B, H, Sp, D] -> [B, Hkv, NB, R*W, D]: the R query heads of a group side by side in each block
-    const qp = tf.reshape(
-      tf.pad(q, [
-        [0, 0],
-        [0, 0],
-        [0, Sp - S],
-        [0, 0],
-      ]),
-      [B * Hkv, R, NB, W * D],
-    ); // [B*Hkv, R, NB, W*D]
+    const qp = tf.reshape(padSeq(q, 0, Sp - S), [B * Hkv, R, NB, W * D]); // [B*Hkv, R, NB, W*D]
     const qb = tf.reshape(R === 1 ? qp : tf.transpose(qp, [0, 2, 1, 3]), [B, Hkv, NB, R * W, D]); // [B, Hkv, NB, R*W, D]
     const scores = tf.mul(tf.matMul(qb, keys, false, true), 1 / Math.sqrt(D)); // [B, Hkv, NB, R*W, P+2W]
     const masked = tf.add(tf.reshape(scores, [B * Hkv, NB, R, W, Kn]), blockMask(NB, W, P)); // [B*Hkv, NB, R, W, P+2W]
     const p = tf.reshape(tf.softmax(masked, -1), [B, Hkv, NB, R * W, Kn]); // [B, Hkv, NB, R*W, P+2W]
     const y = tf.reshape(tf.matMul(p, values), [B * Hkv, NB, R, W * D]); // [B*Hkv, NB, R, W*D]
     const yh = tf.reshape(R === 1 ? y : tf.transpose(y, [0, 2, 1, 3]), [B, H, Sp, D]); // [B, H, Sp, D]
-    return (Sp === S ? yh : tf.slice(yh, [0, 0, 0, 0], [B, H, S, D])) as tf.Tensor4D; // [B, H, S, D]
+    return (Sp === S ? yh : sliceSeq(yh, 0, S)) as tf.Tensor4D; // [B, H, S, D]
   });
 }
 

@@ -18,6 +18,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { MASKED } from "../nn/attention.js";
+import { concatSeq, sliceSeq } from "./seq-ops.js";
 
 /** Positions appended per frozen rebuild: a step copies at most this many keys; a rebuild copies the window once. */
 export const WINDOW_BLOCK = 32;
@@ -97,12 +98,14 @@ export class WindowStore {
     }
     return tf.tidy(() => {
       const qg = tf.mul(tf.reshape(q, [B, Hkv, R * T, D]), 1 / Math.sqrt(D)); // [B, Hkv, R*T, D] (R heads share a kv head)
-      const partScores = parts.map((p) => tf.matMul(qg, p.k, false, true)); // [B, Hkv, R*T, n_part] each
-      const scores = partScores.length === 1 ? partScores[0]! : tf.concat(partScores, 3); // [B, Hkv, R*T, Nk]
+      // scores side by side as [B*Hkv*R*T, n_part] rows: wasm concatenates and splits rank 2 fast, rank 4 slowly
+      const rows = B * Hkv * R * T;
+      const partScores = parts.map((p) => tf.reshape(tf.matMul(qg, p.k, false, true), [rows, p.k.shape[2]])); // [rows, n_part] each
+      const scores = partScores.length === 1 ? partScores[0]! : tf.concat(partScores, 1); // [rows, Nk]
       const biased = tf.add(tf.reshape(scores, [B, Hkv, R, T, Nk]), tf.tensor(bias, [BB, 1, 1, T, Nk])); // [B, Hkv, R, T, Nk]
-      const probs = tf.reshape(tf.softmax(biased, -1), [B, Hkv, R * T, Nk]); // [B, Hkv, R*T, Nk]
-      const split = parts.length === 1 ? [probs] : tf.split(probs, sizes, 3); // [B, Hkv, R*T, n_part] each
-      const y = tf.addN(parts.map((p, i) => tf.matMul(split[i]!, p.v))); // [B, Hkv, R*T, D]
+      const probs = tf.reshape(tf.softmax(biased, -1), [rows, Nk]); // [rows, Nk]
+      const split = parts.length === 1 ? [probs] : tf.split(probs, sizes, 1); // [rows, n_part] each
+      const y = tf.addN(parts.map((p, i) => tf.matMul(tf.reshape(split[i]!, [B, Hkv, R * T, sizes[i]!]), p.v))); // [B, Hkv, R*T, D]
       return tf.reshape(y, [B, H, T, D]) as tf.Tensor4D; // [B, H, T, D]
     });
   }
@@ -110,7 +113,7 @@ export class WindowStore {
   /** Store a chunk's keys and values [B, Hkv, T, D] (stream positions offset ..): kept, old tensors freed. */
   append(k: tf.Tensor4D, v: tf.Tensor4D, offset: number): void {
     const { window: W, sinks: P } = this.layout;
-    const [B, Hkv, T, D] = k.shape;
+    const [B, , T] = k.shape;
     const end = offset + T;
     // sinks: slot j of row b takes stream position pads[b] + j when the chunk holds it
     if (P > 0) {
@@ -150,9 +153,8 @@ export class WindowStore {
     if (from >= end) return;
     const stored = this.curK ? this.curStart + this.curK.shape[2] : this.frozenK ? this.frozenStart + this.frozenK.shape[2] : from;
     if (stored < from) this.clearWindow(); // a long chunk: everything stored has left the window
-    const slice = (x: tf.Tensor4D) => (from === offset ? x : tf.slice(x, [0, 0, from - offset, 0], [B, Hkv, end - from, D])); // [B, Hkv, n, D]
-    const grow = (cur: tf.Tensor4D | null, x: tf.Tensor4D) =>
-      tf.tidy(() => (cur ? (tf.concat([cur, slice(x)], 2) as tf.Tensor4D) : tf.clone(slice(x))));
+    const slice = (x: tf.Tensor4D) => (from === offset ? x : sliceSeq(x, from - offset, end - from)); // [B, Hkv, n, D]
+    const grow = (cur: tf.Tensor4D | null, x: tf.Tensor4D) => tf.tidy(() => (cur ? concatSeq([cur, slice(x)]) : tf.clone(slice(x)))); // [B, Hkv, Nc, D]
     if (!this.curK) this.curStart = from;
     this.curK = replace(this.curK, grow(this.curK, k));
     this.curV = replace(this.curV, grow(this.curV, v));
@@ -162,8 +164,8 @@ export class WindowStore {
     const fold = (frozen: tf.Tensor4D | null, cur: tf.Tensor4D) =>
       tf.tidy(() => {
         if (!frozen || this.frozenStart + frozen.shape[2] <= keepFrom) return tf.clone(cur);
-        const kept = tf.slice(frozen, [0, 0, keepFrom - this.frozenStart, 0], [B, Hkv, this.frozenStart + frozen.shape[2] - keepFrom, D]);
-        return tf.concat([kept, cur], 2) as tf.Tensor4D; // [B, Hkv, <= W - 1 + block, D]
+        const kept = sliceSeq(frozen, keepFrom - this.frozenStart, this.frozenStart + frozen.shape[2] - keepFrom); // [B, Hkv, n, D]
+        return concatSeq([kept, cur]); // [B, Hkv, <= W - 1 + block, D]
       });
     const frozenK = fold(this.frozenK, this.curK);
     const frozenV = fold(this.frozenV, this.curV!);

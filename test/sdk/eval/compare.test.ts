@@ -72,7 +72,17 @@ test("recallByLength: a row per model and length; lengths outside the models' ra
 test("decodeCost: the teacher's KV cache grows with the context, the hybrid student's state does not", async () => {
   const teacher = create(CFG, { seed: 1 });
   const s = linearize(teacher, { ...STUDENT_DEFAULTS, window: 6, featureDim: undefined });
-  const cost = await decodeCost({ teacher, student: s }, { contexts: [20, 60], batch: 2, tokens: 3, warmup: 1, chunk: 16 });
+  const cost = await decodeCost({ teacher, student: s }, { contexts: [20, 60], batch: 2, tokens: 3, rounds: 3, warmup: 1, chunk: 16 });
+  // one cache per model grows through the contexts: 20, then 20 + 4 decoded tokens extended to 60
+  assert.deepEqual(
+    cost.rows.map((r) => [r.model, r.context]),
+    [
+      ["teacher", 20],
+      ["teacher", 60],
+      ["student", 20],
+      ["student", 60],
+    ],
+  );
   const at = (m: string, c: number) => cost.rows.find((r) => r.model === m && r.context === c)!;
   const kvBytes = (S: number) => 2 * 2 * 2 * 2 * S * 4 * 4; // k and v, layers, B, Hkv, positions, D, float32
   assert.equal(at("teacher", 20).stateMB * 2 ** 20, kvBytes(24));
@@ -80,7 +90,10 @@ test("decodeCost: the teacher's KV cache grows with the context, the hybrid stud
   const drift = Math.abs(at("student", 60).stateMB - at("student", 20).stateMB) * 2 ** 20;
   assert.ok(drift <= 2 * 2 * 2 * 2 * 6 * 4 * 4, `the student's state moves by at most a block of window positions (${drift} bytes)`);
   for (const r of cost.rows) assert.ok(r.msPerToken > 0 && r.tokensPerSecond > 0 && r.prefillTokensPerSecond > 0);
-  await assert.rejects(decodeCost({ teacher }, { contexts: [95] }), /contexts = 95: expected integers in \[1, 78\]/);
+  await assert.rejects(
+    decodeCost({ teacher }, { contexts: [95] }),
+    /contexts = 95: expected integers in \[1, 78\] \(teacher's maxSeq 96 less the 18 tokens the sweep decodes\)/,
+  );
   teacher.dispose();
   s.dispose();
 });
