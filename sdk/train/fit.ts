@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "../models/model.js";
 import { AdamW } from "./adamw.js";
-import { clipByGlobalNorm } from "./clip.js";
+import { globalNorm, scaleToNorm } from "./clip.js";
 import { causalLmLoss } from "./loss.js";
 import { lrAt } from "./schedule.js";
 import { resolveParams } from "./params.js";
@@ -45,7 +45,7 @@ async function accumulate(
     tokens += checked.ids.length * checked.ids[0].length;
     // training mode for everything the loss runs, the model and any head outside it
     const { value, grads } = gradientsOf(() => withTraining(true, () => lossFn(model, checked)), vars);
-    loss += value.dataSync()[0];
+    loss += (await value.data())[0]; // read without blocking: webgpu has no synchronous read
     value.dispose();
     if (!sum) sum = new Map(Object.entries(grads).map(([vn, g]) => [nameOf.get(vn)!, g]));
     else {
@@ -116,7 +116,10 @@ export async function fit(model: Model, data: Data, options: FitOptions): Promis
           `${where}: the loss is ${r.loss}; stopped before this step's update (lower lr, check the data, or pass nonFinite: "skip")`,
         );
       }
-      const { grads, norm } = clipByGlobalNorm(r.grads, c.clipNorm);
+      const normTensor = globalNorm(r.grads); // []
+      const norm = (await normTensor.data())[0];
+      normTensor.dispose();
+      const grads = scaleToNorm(r.grads, norm, c.clipNorm);
       opt.apply(params, grads, (n) => ({ lr: trainable.get(n)!.lr * factor, weightDecay: trainable.get(n)!.weightDecay }));
       tf.dispose([...grads.values()]);
       tokens += r.tokens;

@@ -12,6 +12,7 @@ import "../../../sdk/nn/gradients.js";
 import { config, create } from "../../../sdk/models/index.js";
 import { AdamW } from "../../../sdk/train/adamw.js";
 import { causalLmLoss } from "../../../sdk/train/loss.js";
+import { fit } from "../../../sdk/train/fit.js";
 
 after(() => stopWebGpu()); // Dawn keeps the process alive while its device is referenced
 
@@ -76,6 +77,15 @@ test("every kernel of a training step and a decode step is registered for webgpu
   const loss = await trainAndDecode(); // the null adapter computes nothing: only that it runs
   assert.equal(typeof loss, "number");
   assert.equal(info().name, "webgpu");
+});
+
+test("sr.train.fit runs on webgpu (it reads the loss and the gradient norm without blocking)", async () => {
+  await use("webgpu", { dawn: ["backend=null"] });
+  const model = create(config({ family: "llama", vocabSize: 64, dModel: 32, nLayers: 1, nHeads: 4, dFf: 64, maxSeq: 32 }), { seed: 0 });
+  const history = await fit(model, [{ ids: IDS, labels: IDS }], { steps: 2, lr: 1e-3, quiet: true }); // the null adapter computes nothing
+  assert.equal(history.steps, 2);
+  model.dispose();
+  await use("wasm");
 });
 
 test("a synchronous read on webgpu in Node is an error that says to await data()", async () => {
