@@ -17,7 +17,6 @@ import { openSource, type Batch } from "../train/data.js";
 import { fit } from "../train/fit.js";
 import type { History } from "../train/history.js";
 import { HYBRID_NEW_PARAMETERS } from "../xlstm/hybrid-init.js";
-import { throwIfCancelled } from "./cancel.js";
 import type { ResolvedAlign } from "./options.js";
 
 /** The names of the parameters stage I trains. */
@@ -55,9 +54,8 @@ export async function align(student: Model, teacher: Model, o: ResolvedAlign, la
     tf.dispose(held);
     held = [];
   };
-  const next = async (i: number): Promise<AlignBatch> => {
+  const next = async (): Promise<AlignBatch> => {
     free();
-    throwIfCancelled(`${label}: step ${i + 1} of ${o.steps}`);
     const b = await src.next();
     const caps = teacher.capture(b.ids, pattern, b.mask ? { attentionMask: b.mask, training: false } : { training: false });
     const alignInputs = paths.map((p) => caps.get(p)!.input as tf.Tensor3D);

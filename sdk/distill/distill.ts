@@ -9,7 +9,7 @@ import type { Batch, Data } from "../train/data.js";
 import { fit } from "../train/fit.js";
 import type { History } from "../train/history.js";
 import { takeBatches } from "./batches.js";
-import { throwIfCancelled } from "./cancel.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
 import { distillLoss } from "./loss.js";
 import type { ResolvedExpert } from "./options.js";
 import { teacherTargets, type BatchTargets } from "./targets.js";
@@ -48,10 +48,7 @@ export async function distill(
   const lossOpts = { gamma: o.gamma, beta: o.beta, tail: o.tail };
   const history = await fit(
     student,
-    (i: number) => {
-      throwIfCancelled(`${label}: step ${i + 1} of ${o.steps}`);
-      return indexed[i % indexed.length]!;
-    },
+    (i: number) => indexed[i % indexed.length]!, // fit checks for an interrupt before each step
     {
       steps: o.steps,
       lr: o.lr,

@@ -13,7 +13,7 @@ import type { Data } from "../train/data.js";
 import { DISPLAY, type MimeBundle } from "../viz/mime.js";
 import type { Table } from "../viz/table.js";
 import { align } from "./align.js";
-import { throwIfCancelled } from "./cancel.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
 import { cloneModel } from "./clone.js";
 import { distill } from "./distill.js";
 import { checkAgainstTeacher, checkTeacher, linearize } from "./linearize.js";

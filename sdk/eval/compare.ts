@@ -8,7 +8,7 @@ import { bar } from "../viz/bar.js";
 import type { Chart } from "../viz/chart.js";
 import { DISPLAY, type MimeBundle } from "../viz/mime.js";
 import { Table } from "../viz/table.js";
-import { throwIfCancelled } from "../distill/cancel.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
 import { winTie, type WinTieOptions, type WinTieReport } from "./win-tie.js";
 
 export type Tasks = Iterable<Task> | Task;

@@ -12,7 +12,7 @@ import type { Chart } from "../viz/chart.js";
 import { line } from "../viz/line.js";
 import { DISPLAY, type MimeBundle } from "../viz/mime.js";
 import { Table } from "../viz/table.js";
-import { throwIfCancelled } from "../distill/cancel.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
 
 export interface DecodeCostOptions {
   /** context lengths: the prompt before the timed tokens */

@@ -8,7 +8,7 @@ import type { Chart } from "../viz/chart.js";
 import { line } from "../viz/line.js";
 import { DISPLAY, type MimeBundle } from "../viz/mime.js";
 import { Table } from "../viz/table.js";
-import { throwIfCancelled } from "../distill/cancel.js";
+import { throwIfCancelled } from "../runtime/cancel.js";
 import { needle, needleAt, needleMinLength } from "./needle.js";
 
 export interface RecallByLengthOptions extends Pick<ScoreOptions, "batchSize"> {

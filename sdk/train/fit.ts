@@ -105,7 +105,7 @@ export async function fit(model: Model, data: Data, options: FitOptions): Promis
     let tokens = 0;
     for (let step = start; step < c.steps; step++) {
       const factor = lrAt(step, { schedule: c.schedule, lr: 1, minLr: c.minLr / c.lr, warmup: c.warmup, steps: c.steps });
-      const where = `fit: step ${step + 1} of ${c.steps}`;
+      const where = `${options.label ?? "fit"}: step ${step + 1} of ${c.steps}`; // a caller's label names its loop
       // Stopped between steps, the model keeps the weights of the steps done; error.partial is the History.
       throwIfCancelled(where, c.signal, history);
       const r = await accumulate(model, c, vars, nameOf, () => src.next(), step);
