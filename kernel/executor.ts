@@ -9,7 +9,9 @@ import { resolve as resolveEsm } from "import-meta-resolve";
 import { BEFORE_TERMINATION, IDLE, type InterruptNotice, RUNNING, Slot, TERMINATING, sharedInterrupts } from "./interrupt.js";
 import { CellSyntaxError, type CompiledCell, compileCell } from "./rewrite.js";
 import { type CellScope, cellStorage } from "./scope.js";
+import { cellSources, installStackTraces } from "./stack.js";
 import { markEngine, restoreEngine } from "./tensors.js";
+import { errorHeader, frameLines, snippet } from "./traceback.js";
 
 export class InterruptError extends Error {
   constructor() {
@@ -31,9 +33,6 @@ export interface CellResult {
 }
 
 const KERNEL_DIR = dirname(fileURLToPath(import.meta.url));
-const RED = "\x1b[31m";
-const CYAN = "\x1b[36m";
-const RESET = "\x1b[0m";
 
 /** Resolves specifiers from the notebook's folder, then from the kernel's own dependencies. */
 export function resolveSpecifier(specifier: string, fromDir: string): string {
@@ -166,8 +165,8 @@ function afterTermination(): void {
 
 export class Executor {
   private cellCount = 0;
-  /** Each cell's source, once, for tracebacks; with the columns its first line was shifted by. */
-  private readonly sources = new Map<string, { code: string; line1Offset: number }>();
+  /** The script name of the latest cell (a syntax error is always the latest cell's). */
+  private latest = "In[?]";
 
   constructor(readonly cwd: string = process.cwd()) {
     const helper = {
@@ -182,14 +181,15 @@ export class Executor {
       configurable: true,
     });
     listenForSigint();
+    installStackTraces();
   }
 
   /** Runs one cell; throws what the cell threw, InterruptError, or CellSyntaxError. */
   async run(code: string, executionCount: number | null): Promise<CellResult> {
     const filename = `In[${executionCount ?? `*${++this.cellCount}`}]`;
-    this.sources.set(filename, { code, line1Offset: 0 });
+    cellSources.add(filename, code);
+    this.latest = filename;
     const compiled: CompiledCell = compileCell(code);
-    this.sources.set(filename, { code, line1Offset: compiled.line1Offset });
     const script = new vm.Script(compiled.js, { filename });
     const { value } = await this.interruptibly(
       () => script.runInThisContext({ breakOnSigint: true, displayErrors: false }),
@@ -269,51 +269,29 @@ export class Executor {
     });
   }
 
-  /** ename/evalue/traceback naming cell lines, with the kernel's own frames removed. */
+  /** ename/evalue/traceback: the user's frames with their cell lines, library frames folded. */
   report(error: unknown): ErrorReport {
     if (error instanceof CellSyntaxError) {
-      const cell = [...this.sources.keys()].pop() ?? "In[?]";
       return {
         ename: "SyntaxError",
         evalue: error.message,
-        traceback: [`${RED}SyntaxError${RESET}: ${error.message}`, ...this.snippet(cell, error.line, error.column)],
+        traceback: [errorHeader("SyntaxError", error.message), ...snippet(this.latest, error.line, error.column)],
       };
     }
     if (!(error instanceof Error)) {
       const evalue = typeof error === "string" ? error : safeInspect(error);
-      return { ename: "Uncaught", evalue, traceback: [`${RED}Uncaught${RESET} ${evalue}`] };
+      return { ename: "Uncaught", evalue, traceback: [`${errorHeader("Uncaught", "")} ${evalue}`] };
     }
-    if (error instanceof InterruptError)
-      return { ename: error.name, evalue: error.message, traceback: [`${RED}${error.name}${RESET}: ${error.message}`] };
     const ename = error.name || "Error";
     const evalue = error.message;
-    const traceback = [`${RED}${ename}${RESET}: ${evalue}`];
-    const frames = (error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
-    let shownSource = false;
-    for (const frame of frames) {
-      if (this.isKernelFrame(frame)) continue;
-      const at = /(In\[[^\]]+\]):(\d+):(\d+)/.exec(frame);
-      // Line 1 of an async cell starts after the wrapper the rewrite put before it.
-      const shift = at && at[2] === "1" ? (this.sources.get(at[1]!)?.line1Offset ?? 0) : 0;
-      const column = at ? Number(at[3]) - shift : 0;
-      traceback.push((at && shift ? frame.replace(at[0], `${at[1]}:1:${column}`) : frame).replace(/^\s+/, "    "));
-      if (at && !shownSource) {
-        traceback.push(...this.snippet(at[1]!, Number(at[2]), column - 1));
-        shownSource = true;
-      }
+    if (error instanceof InterruptError) return { ename, evalue, traceback: [errorHeader(ename, evalue)] };
+    let stack = "";
+    try {
+      stack = String(error.stack ?? "");
+    } catch {
+      /* a stack getter that throws: the message alone */
     }
-    return { ename, evalue, traceback };
-  }
-
-  private isKernelFrame(frame: string): boolean {
-    return frame.includes("node:internal") || frame.includes("node:vm") || frame.includes(KERNEL_DIR) || frame.includes("__stillroom");
-  }
-
-  private snippet(cell: string, line: number, column: number): string[] {
-    const text = this.sources.get(cell)?.code.split("\n", line)[line - 1];
-    if (text === undefined) return [];
-    const caret = `${" ".repeat(Math.max(0, Math.min(column, text.length)))}^`;
-    return [`${CYAN}${cell}, line ${line}${RESET}`, `  ${line} | ${text}`, `  ${" ".repeat(String(line).length)} | ${caret}`];
+    return { ename, evalue, traceback: [errorHeader(ename, evalue), ...frameLines(stack)] };
   }
 }
 

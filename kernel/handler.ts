@@ -31,7 +31,7 @@ import {
   toWire,
 } from "./messages.js";
 import { runtimeComplete, tokenAt } from "./runtime-complete.js";
-import { CellSyntaxError, parse, stripTypes } from "./rewrite.js";
+import { CellSyntaxError, parseCell, stripTypes } from "./rewrite.js";
 import { CellScope, type Outbox, runInScope } from "./scope.js";
 import { TensorReclaimer } from "./tensors.js";
 import { codePointToUtf16, utf16ToCodePoint } from "./unicode.js";
@@ -381,7 +381,7 @@ const HELP_FORMS = [new RegExp(`^\\s*${NAME}\\s*\\?\\s*$`, "u"), new RegExp(`^\\
 export function isComplete(code: string): IsCompleteReply {
   if (!code.trim() || HELP_FORMS.some((re) => re.test(code))) return { status: "complete" };
   try {
-    parse(stripTypes(code));
+    parseCell(code);
     return { status: "complete" };
   } catch (e) {
     const message = (e as Error).message;

@@ -9,7 +9,7 @@ export function log(text: string): void {
   }
 }
 
-const DEBUG = Boolean(process.env.STILLROOM_DEBUG && process.env.STILLROOM_DEBUG !== "0");
+export const DEBUG = Boolean(process.env.STILLROOM_DEBUG && process.env.STILLROOM_DEBUG !== "0");
 
 /** Details for someone tracing the kernel: written only when STILLROOM_DEBUG is set. */
 export function debug(text: string): void {

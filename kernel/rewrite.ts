@@ -8,10 +8,12 @@
 //   vm's breakOnSigint stop a busy loop anywhere in them.
 // - import(...) and static imports go through __stillroom.import, which resolves from the
 //   notebook's folder first, then from the kernel's own dependencies.
-// Every edit keeps the count of newlines, so line N of the script is line N of the cell.
+// Every edit keeps the count of newlines, so line N of the script is line N of the cell; columns
+// move, and positions.ts maps them back (only when a stack trace needs it).
 import * as acorn from "acorn";
 import * as walk from "acorn-walk";
 import { transform } from "sucrase";
+import { CellPositions, type Span } from "./positions.js";
 
 export interface CompiledCell {
   /** JavaScript for vm.Script. */
@@ -20,18 +22,25 @@ export interface CompiledCell {
   isAsync: boolean;
   /** The last statement is an expression whose value is the cell's result. */
   hasResult: boolean;
-  /** Characters added before the cell's first line (to correct line-1 columns). */
-  line1Offset: number;
+  /** Where each position of `js` was typed: only when compileCell was asked for positions. */
+  positions?: CellPositions;
 }
 
 export class CellSyntaxError extends SyntaxError {
+  /** The parser's message without its own "(line:column)", which may count in the stripped code. */
+  readonly reason: string;
+
   constructor(
     message: string,
+    /** From 1. */
     readonly line: number,
+    /** From 0. */
     readonly column: number,
   ) {
-    super(message);
+    const reason = message.replace(/\s*\(\d+:\d+\)\s*$/, "");
+    super(`${reason} (line ${line}, column ${column + 1})`);
     this.name = "SyntaxError";
+    this.reason = reason;
   }
 }
 
@@ -45,9 +54,19 @@ interface Edit {
 
 const HELPER = "__stillroom";
 
+const SUCRASE_OPTIONS = { transforms: ["typescript" as const], keepUnusedImports: true, disableESTransforms: true };
+
 export function stripTypes(code: string): string {
+  return sucrase(code).code;
+}
+
+/** sucrase's output, with its source map when asked (its errors name the cell's own positions). */
+function sucrase(code: string, withMap = false): { code: string; sourceMap?: object } {
   try {
-    return transform(code, { transforms: ["typescript"], keepUnusedImports: true, disableESTransforms: true }).code;
+    const options = withMap
+      ? { ...SUCRASE_OPTIONS, filePath: "cell.ts", sourceMapOptions: { compiledFilename: "cell.js" } }
+      : SUCRASE_OPTIONS;
+    return transform(code, options);
   } catch (e) {
     const err = e as Error & { loc?: { line: number; column: number } };
     const m = /\((\d+):(\d+)\)\s*$/.exec(err.message);
@@ -55,6 +74,25 @@ export function stripTypes(code: string): string {
     // sucrase counts columns from 1.
     const column = (err.loc?.column ?? (m ? Number(m[2]) : 1)) - 1;
     throw new CellSyntaxError(err.message.replace(/^Error transforming .*?:\s*/, ""), line, column);
+  }
+}
+
+/**
+ * The cell without types, parsed; a syntax error names its position in the cell as typed (acorn
+ * sees the stripped JavaScript, whose columns differ wherever a type was removed).
+ */
+export function parseCell(code: string): { js: string; program: Node } {
+  const js = stripTypes(code);
+  try {
+    return { js, program: parse(js) };
+  } catch (e) {
+    if (!(e instanceof CellSyntaxError)) throw e;
+    const stripped = sucrase(code, true);
+    const at = new CellPositions(code, stripped.code, stripped.sourceMap!, stripped.code, [{ at: 0, from: 0, copied: true }]).fromStripped(
+      e.line,
+      e.column + 1,
+    );
+    throw new CellSyntaxError(e.reason, at.line, at.column - 1);
   }
 }
 
@@ -217,21 +255,37 @@ function importExpressionEdits(program: Node): Edit[] {
   return edits;
 }
 
-function applyEdits(js: string, edits: Edit[]): string {
-  // Stable for edits at one position: insertion order is kept.
+/**
+ * Applies the edits (stable for edits at one position: insertion order is kept) between the
+ * wrapper's prefix and suffix, saying where each stretch of the result came from.
+ */
+function applyEdits(js: string, edits: Edit[], prefix = "", suffix = ""): { text: string; spans: Span[] } {
   const sorted = edits.map((e, i) => ({ ...e, i })).sort((a, b) => a.start - b.start || a.i - b.i);
+  const spans: Span[] = [];
   let out = "";
+  const add = (text: string, span: Omit<Span, "at">) => {
+    if (!text) return;
+    spans.push({ at: out.length, ...span });
+    out += text;
+  };
+  add(prefix, { from: 0, copied: false, wrapper: true });
   let at = 0;
   for (const e of sorted) {
-    out += js.slice(at, e.start) + e.text;
+    add(js.slice(at, e.start), { from: at, copied: true });
+    add(e.text, { from: e.start, copied: false });
     at = Math.max(at, e.end);
   }
-  return out + js.slice(at);
+  add(js.slice(at), { from: at, copied: true });
+  add(suffix, { from: js.length, copied: false, wrapper: true });
+  return { text: out, spans };
 }
 
-export function compileCell(code: string): CompiledCell {
-  const js = stripTypes(code);
-  const program = parse(js);
+/**
+ * Compiles a cell. With `positions`, the result also maps the script's positions back to the
+ * cell's (sucrase then builds its source map: only stack traces need this, and they ask again).
+ */
+export function compileCell(code: string, options: { positions?: boolean } = {}): CompiledCell {
+  const { js, program } = parseCell(code);
   const body = program.body as Node[];
   const isAsync = hasTopLevelAwait(program) || body.some((s) => s.type === "ImportDeclaration");
   const hoisted: string[] = [];
@@ -242,16 +296,25 @@ export function compileCell(code: string): CompiledCell {
   const last = body[body.length - 1];
   // A lone string literal parses as a directive; it is still the cell's value.
   const hasResult = last?.type === "ExpressionStatement";
-  if (!isAsync) return { js: applyEdits(js, edits), isAsync, hasResult, line1Offset: 0 };
-
-  if (hasResult) {
-    // Around the whole statement: a parenthesised expression starts inside its own parens.
-    const end = js.slice(last.start, last.end).trimEnd().endsWith(";") ? js.lastIndexOf(";", last.end) : last.end;
-    edits.push({ start: last.start, end: last.start, text: "return (" });
-    edits.push({ start: end, end, text: ")" });
+  let prefix = "";
+  let suffix = "";
+  if (isAsync) {
+    if (hasResult) {
+      // Around the whole statement: a parenthesised expression starts inside its own parens.
+      const end = js.slice(last.start, last.end).trimEnd().endsWith(";") ? js.lastIndexOf(";", last.end) : last.end;
+      edits.push({ start: last.start, end: last.start, text: "return (" });
+      edits.push({ start: end, end, text: ")" });
+    }
+    const declare = hoisted.length ? `var ${[...new Set(hoisted)].join(", ")}; ` : "";
+    const publish = functions.map((f) => `globalThis[${JSON.stringify(f)}] = ${f}; `).join("");
+    prefix = `${declare}(async () => { ${publish}`;
+    suffix = "\n})()";
   }
-  const declare = hoisted.length ? `var ${[...new Set(hoisted)].join(", ")}; ` : "";
-  const publish = functions.map((f) => `globalThis[${JSON.stringify(f)}] = ${f}; `).join("");
-  const prefix = `${declare}(async () => { ${publish}`;
-  return { js: `${prefix}${applyEdits(js, edits)}\n})()`, isAsync, hasResult, line1Offset: prefix.length };
+  const { text, spans } = applyEdits(js, edits, prefix, suffix);
+  const compiled: CompiledCell = { js: text, isAsync, hasResult };
+  if (options.positions) {
+    const stripped = sucrase(code, true);
+    compiled.positions = new CellPositions(code, stripped.code, stripped.sourceMap!, text, spans);
+  }
+  return compiled;
 }

@@ -99,3 +99,22 @@ test("a parenthesised last expression after top-level await is the result", asyn
   assert.equal((await run("await 0;\n(1 + 2) * 3")).value, 9);
   assert.equal((await run("await 0\n'str' // trailing comment")).value, "str");
 });
+
+test("positions in the compiled script map back to where the cell typed them", () => {
+  const code =
+    "import { x } from 'm'\nconst w: Map<string, number> = new Map(); let q: number = 2\nclass K<T> { constructor(public v: T) {} }\nawait w.get('k')!.toFixed(q)";
+  const { js, positions } = compileCell(code, { positions: true });
+  const where = (text: string, name: string) => {
+    const offset = text.indexOf(name);
+    const line = text.slice(0, offset).split("\n").length;
+    return { line, column: offset - text.lastIndexOf("\n", offset - 1) };
+  };
+  for (const name of ["new Map()", "constructor(", "toFixed(q)", "w.get", "class K"]) {
+    const at = where(js, name);
+    assert.deepEqual(positions!.toCell(at.line, at.column), where(code, name), name);
+  }
+  // The async wrapper's own text has no place in the cell.
+  const lines = js.split("\n");
+  assert.equal(positions!.toCell(lines.length, 3), null);
+  assert.equal(positions!.toCell(1, 1), null);
+});
