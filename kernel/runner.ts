@@ -27,7 +27,10 @@ interface Notebook {
 }
 
 export interface RunOptions {
+  /** Where executed notebooks go, under their own names; by default `<name>.run.ipynb` beside each. */
   outDir?: string;
+  /** Write each executed notebook over its source (never without being asked). */
+  inplace?: boolean;
   /** Per cell: past it the cell is interrupted, and its kernel killed if it does not stop. */
   timeoutSeconds?: number;
   /** Aborted (reason: the signal's name) when the run must stop: SIGINT or SIGTERM. */
@@ -170,12 +173,30 @@ function stopOutput(ename: string, evalue: string): Output {
   return { output_type: "error", ename, evalue, traceback: [`${ename}: ${evalue}`] };
 }
 
+/** The suffix of an executed notebook written beside its source. */
+export const RUN_SUFFIX = ".run.ipynb";
+
+/**
+ * Where an executed notebook is written: over its source only with `inplace`; into `outDir`
+ * under its own name; else beside it as `<name>.run.ipynb`. A path that would overwrite the
+ * source without `inplace` (`--out` naming the notebook's own folder) is refused.
+ */
+export function outputPath(path: string, options: Pick<RunOptions, "outDir" | "inplace">): { outDir: string; written: string } {
+  const source = resolve(path);
+  const stem = basename(path, ".ipynb");
+  if (options.inplace) return { outDir: dirname(source), written: source };
+  const outDir = resolve(options.outDir ?? dirname(source));
+  const written = join(outDir, options.outDir === undefined ? `${stem}${RUN_SUFFIX}` : `${stem}.ipynb`);
+  if (written === source)
+    throw new Error(`${path}: --out ${options.outDir} would overwrite the source notebook; pass --inplace to mean that`);
+  return { outDir, written };
+}
+
 export async function runNotebook(path: string, options: RunOptions = {}): Promise<{ notebook: string; artifacts: string[] }> {
   const nb = readNotebook(path);
-  const outDir = resolve(options.outDir ?? dirname(path));
+  const { outDir, written } = outputPath(path, options);
   mkdirSync(outDir, { recursive: true });
   const stem = basename(path, ".ipynb");
-  const written = join(outDir, `${stem}.ipynb`);
   const client = await KernelClient.start({ cwd: dirname(resolve(path)), detached: true });
   // The kernel never outlives this process, however it ends.
   const killOnExit = () => client.kill();
@@ -234,7 +255,14 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
         cell.outputs.push(stopOutput("KernelDied", outcome.why));
         failure = `${where}: ${outcome.why} while it ran`;
       } else if (outcome.kind === "timeout") {
-        cell.outputs.push(stopOutput("Timeout", `the cell ran past --timeout ${options.timeoutSeconds} s`));
+        const how = healthy
+          ? "and was interrupted"
+          : `and did not stop within ${KILL_AFTER_MS / 1000} s of the interrupt, so its kernel was killed`;
+        // The kernel's own "execution interrupted" is this timeout's doing: one error, that says so.
+        cell.outputs = cell.outputs.filter((o) => !(o.output_type === "error" && o.ename === "InterruptError"));
+        cell.outputs.push(
+          stopOutput("Timeout", `the cell timed out after ${options.timeoutSeconds} s (--timeout ${options.timeoutSeconds}) ${how}`),
+        );
         failure = `${where} timed out after ${options.timeoutSeconds} s${healthy ? " and was interrupted" : `; it did not stop within ${KILL_AFTER_MS / 1000} s of the interrupt, so the kernel was killed`}`;
       } else if (outcome.kind === "stopped") {
         cell.outputs.push(stopOutput("Stopped", `stillroom run received ${outcome.signal}`));
@@ -277,7 +305,7 @@ const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGT
 export async function runNotebooks(target: string, options: RunOptions = {}): Promise<number> {
   const paths = statSync(target).isDirectory()
     ? readdirSync(target)
-        .filter((f) => f.endsWith(".ipynb") && !f.startsWith("."))
+        .filter((f) => f.endsWith(".ipynb") && !f.endsWith(RUN_SUFFIX) && !f.startsWith("."))
         .sort()
         .map((f) => join(target, f))
     : [target];

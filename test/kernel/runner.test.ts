@@ -82,7 +82,12 @@ test("--timeout interrupts a cell that never yields; the run fails naming the ce
   const r = await run(["1", "await null; while (true) {}", "'never'"], ["--timeout", "1"]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /nb\.ipynb: cell 2 timed out after 1 s and was interrupted/);
-  assert.ok(r.notebook!.cells[1]!.outputs!.some((o) => o.ename === "InterruptError"));
+  // One error in the cell, naming the timeout (not the kernel's bare "execution interrupted").
+  const errors = r.notebook!.cells[1]!.outputs!.filter((o) => o.output_type === "error");
+  assert.deepEqual(
+    errors.map((o) => [o.ename, o.evalue]),
+    [["Timeout", "the cell timed out after 1 s (--timeout 1) and was interrupted"]],
+  );
   assert.deepEqual(r.leftovers, []);
 });
 
@@ -92,6 +97,10 @@ test("--timeout kills a kernel the interrupt cannot stop, and nothing outlives t
   assert.equal(r.status, 1);
   assert.match(r.stderr, /cell 2 timed out after 1 s; it did not stop within 10 s of the interrupt, so the kernel was killed/);
   assert.equal(r.notebook!.cells[1]!.outputs!.at(-1)!.ename, "Timeout");
+  assert.match(
+    r.notebook!.cells[1]!.outputs!.at(-1)!.evalue!,
+    /^the cell timed out after 1 s \(--timeout 1\) and did not stop within 10 s/,
+  );
   assert.ok(!stillRunning(needle), "the kernel's own children are gone too");
   assert.deepEqual(r.leftovers, []);
 });
@@ -122,7 +131,7 @@ for (const [signal, code] of [
 test("--timeout with a value that is not a positive number is refused", () => {
   for (const value of ["abc", "0", "-3", ""]) {
     const r = spawnSync(process.execPath, [MAIN, "run", "x.ipynb", "--timeout", value], { encoding: "utf8" });
-    assert.equal(r.status, 1, value);
+    assert.equal(r.status, 2, value);
     assert.match(r.stderr, /--timeout .*: expected a number of seconds > 0/);
   }
 });
