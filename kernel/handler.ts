@@ -39,7 +39,7 @@ import type { Message } from "./wire.js";
 
 /** What the TypeScript language service adds; optional, so the kernel starts without it. */
 export interface LanguageTools {
-  /** False while the service is still loading: "warn" replies do not wait for it then. */
+  /** False while the service is still loading: its checks then wait for it. */
   readonly isReady?: boolean;
   /** Resolves once loaded; "strict" waits for it, since it must check every cell. */
   whenReady?(): Promise<unknown>;
@@ -61,7 +61,7 @@ export interface HandlerOptions {
   executor?: Executor;
   language?: LanguageTools;
   typecheck?: TypecheckMode;
-  /** How long a reply waits for type warnings before it goes without them. */
+  /** How long a request waits for the type warnings of earlier cells still being checked. */
   typecheckBudgetMs?: number;
   /** Runs before each cell (the kernel loads the lazy globals the cell names). */
   prepare?: (code: string) => Promise<void>;
@@ -85,6 +85,15 @@ export class Handler {
   private readonly outbox: Outbox;
   private readonly budgetMs: number;
   private readonly prepare: (code: string) => Promise<void>;
+  /**
+   * The language service's work, one step after another in cell order: a cell is checked against
+   * the cells before it, then added. Until the service has loaded, the steps wait here (the first
+   * cells are held, and checked when it is ready); a reply never waits for a check in "warn".
+   */
+  private languageSteps: Promise<unknown>;
+  private attach!: (tools: LanguageTools) => void;
+  /** Type warnings on their way to a cell that has replied, and whether they are being checked. */
+  private readonly lateWarnings = new Set<{ done: Promise<void>; checking: boolean }>();
 
   constructor(options: HandlerOptions) {
     this.session = options.session;
@@ -95,12 +104,38 @@ export class Handler {
     this.budgetMs = options.typecheckBudgetMs ?? 1500;
     this.prepare = options.prepare ?? (async () => {});
     this.tensors = new TensorReclaimer(options.freeTensors ?? process.env.STILLROOM_FREE_TENSORS !== "0");
+    const attached = new Promise<LanguageTools>((resolve) => {
+      this.attach = resolve;
+    });
+    this.languageSteps = options.language ? Promise.resolve() : attached.then((tools) => tools.whenReady?.());
   }
 
-  /** Attaches the language service once it has loaded, telling it the cells that ran before. */
+  /** Attaches the language service as soon as it is loading; cells that ran before are checked and added in order. */
   attachLanguage(tools: LanguageTools): void {
-    for (const code of this.history.inputs()) tools.addCell(code);
     this.language = tools;
+    this.attach(tools);
+  }
+
+  /** A step of the language service's work, after every step before it. */
+  private languageStep<T>(step: (tools: LanguageTools) => Promise<T> | T, fallback: T): Promise<T> {
+    const next = this.languageSteps
+      .then(() => (this.language ? step(this.language) : fallback))
+      .catch((e) => {
+        log(`language service: ${(e as Error).message}`);
+        return fallback;
+      });
+    this.languageSteps = next;
+    return next;
+  }
+
+  /** The service learns a cell that ran (its declarations are seen by later cells). */
+  private learn(code: string): void {
+    if (this.typecheck !== "off") void this.languageStep((tools) => tools.addCell(code), undefined);
+  }
+
+  /** Type errors of a cell against the cells before it, in turn with the service's other work. */
+  private check(code: string): Promise<string[]> {
+    return this.languageStep((tools) => tools.diagnostics(code), []);
   }
 
   /** Entry point for every message the IO thread forwards. */
@@ -124,6 +159,7 @@ export class Handler {
         this.tensors.attach();
         const watched = this.tensors.watched;
         try {
+          await this.earlierWarnings();
           await runInScope(scope, () => this.dispatch(scope, msg));
         } catch (e) {
           // A handler bug must never take the kernel down; say so in the kernel's log.
@@ -208,18 +244,27 @@ export class Handler {
     if (help) return this.page(scope, count, help[1]!);
 
     if (this.typecheck === "strict") await this.languageLoaded();
-    const check = this.typeWarnings(code, this.typecheck === "strict" ? STRICT_WAIT_MS : this.budgetMs);
+    const checking = this.language !== undefined && this.language.isReady !== false;
+    const check = this.typecheck === "off" ? null : this.check(code);
+    let checked: string[] | null = null;
+    check?.then((warnings) => {
+      checked = warnings;
+    });
     if (this.typecheck === "strict") {
-      const warnings = await check;
+      const warnings = await Promise.race([check!, new Promise<string[]>((r) => setTimeout(() => r([]), STRICT_WAIT_MS).unref())]);
       if (warnings.length) return this.fail(scope, request, count, { ename: "TypeError", evalue: warnings[0]!, traceback: warnings });
     }
     try {
       await this.prepare(code);
       const result = await this.executor.run(code, storeHistory ? count : null);
-      this.language?.addCell(code);
+      this.learn(code);
       scope.end("ok");
       await scope.settle();
-      if (this.typecheck === "warn") this.warn(scope, await check);
+      if (this.typecheck === "warn" && check) {
+        // Warnings that are ready go before the reply; the others follow it, to this cell.
+        if (checked) this.warn(scope, checked);
+        else this.warnLater(scope, check, checking);
+      }
       const output = result.hasValue && result.value !== undefined && !silent ? await displayOutput(result.value) : null;
       if (output) publish(scope, "execute_result", { execution_count: count, ...output });
       reply(scope, "execute_reply", {
@@ -229,7 +274,7 @@ export class Handler {
         payload: [],
       });
     } catch (error) {
-      if (!(error instanceof CellSyntaxError)) this.language?.addCell(code);
+      if (!(error instanceof CellSyntaxError)) this.learn(code);
       // The SDK's loops stop with their own InterruptedError, naming the step.
       scope.end(error instanceof InterruptError || (error as Error)?.name === "InterruptedError" ? "interrupted" : "error");
       await scope.settle();
@@ -264,15 +309,36 @@ export class Handler {
     if (ready) await Promise.race([ready, new Promise((r) => setTimeout(r, STRICT_WAIT_MS).unref())]);
   }
 
-  /** Type errors of a cell, bounded so a slow checker never holds a reply for long. */
-  private typeWarnings(code: string, budgetMs: number): Promise<string[]> {
-    if (this.typecheck === "off" || !this.language || this.language.isReady === false) return Promise.resolve([]);
-    const timeout = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), budgetMs).unref());
-    return Promise.race([this.language.diagnostics(code).catch(() => []), timeout]);
-  }
-
   private warn(scope: CellScope, warnings: string[]): void {
     if (warnings.length) scope.write("stderr", warnings.map((w) => `warning: ${w}\n`).join(""));
+  }
+
+  /**
+   * Sends a cell's warnings when its check ends, as a stream message whose parent is the cell's
+   * request: JupyterLab and the classic Notebook keep a cell's output handlers after its reply
+   * (for display updates), so the warnings land in that cell. `checking` is false for a cell
+   * held until the service has loaded.
+   */
+  private warnLater(scope: CellScope, check: Promise<string[]>, checking: boolean): void {
+    const entry = { done: Promise.resolve(), checking };
+    entry.done = check
+      .then((warnings) => {
+        this.warn(scope, warnings);
+        scope.flush();
+      })
+      .finally(() => this.lateWarnings.delete(entry));
+    this.lateWarnings.add(entry);
+  }
+
+  /**
+   * Warnings of earlier cells that are being checked go out before the next cell runs (bounded):
+   * a client that sees a later request's idle has seen them. Cells held until the service has
+   * loaded do not hold anything up.
+   */
+  private async earlierWarnings(): Promise<void> {
+    const pending = [...this.lateWarnings].filter((w) => w.checking).map((w) => w.done);
+    if (!pending.length) return;
+    await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, this.budgetMs).unref())]);
   }
 
   private async userExpressions(expressions: Record<string, string>): Promise<Record<string, UserExpressionResult>> {

@@ -215,6 +215,8 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
   const artifacts: string[] = [];
   let count = 0;
   let healthy = true;
+  /** Each executed cell's request and how many of its messages are in its outputs. */
+  const executed: { cell: Cell; msgId: string; seen: number }[] = [];
   try {
     for (const [i, cell] of nb.cells.entries()) {
       cell.id ??= randomUUID().slice(0, 8);
@@ -245,6 +247,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
       const parentId = request.header.msg_id;
       const messages = client.iopubLog.filter((m) => (m.parent_header as { msg_id?: string }).msg_id === parentId);
       cell.outputs = collectOutputs(messages);
+      executed.push({ cell, msgId: parentId, seen: messages.length });
       cell.execution_count = outcome.kind === "reply" ? ((outcome.reply.content.execution_count as number) ?? ++count) : null;
       if (cell.execution_count !== null) artifacts.push(...(await writeArtifacts(cell.outputs, outDir, stem, cell.execution_count)));
       let failure: string | null = null;
@@ -274,6 +277,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
         throw new CellError(`${failure} (partial notebook: ${written})`);
       }
     }
+    await lateOutputs(client, executed);
   } finally {
     if (healthy) await client.shutdown();
     else client.close();
@@ -281,6 +285,21 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
   }
   atomicWrite(written, `${JSON.stringify(finish(nb), null, 1)}\n`);
   return { notebook: written, artifacts };
+}
+
+/**
+ * Type warnings may follow a cell's reply (the kernel does not hold replies for its type check);
+ * they come before any later request is answered, so one more request brings them in. Warnings of
+ * the first cells, held until the language service has loaded, come if it loaded in time.
+ */
+async function lateOutputs(client: KernelClient, executed: { cell: Cell; msgId: string; seen: number }[]): Promise<void> {
+  await Promise.race([client.request("shell", "comm_info_request", {}), wait(KILL_AFTER_MS)]);
+  for (const { cell, msgId, seen } of executed) {
+    // Every cell ran to its reply here (a failure ends the run before), so its outputs are exactly
+    // what its messages say.
+    const messages = client.iopubLog.filter((m) => (m.parent_header as { msg_id?: string }).msg_id === msgId);
+    if (messages.length > seen) cell.outputs = collectOutputs(messages);
+  }
 }
 
 function finish(nb: Notebook): Notebook {

@@ -16,11 +16,24 @@ function writePackage(name: string, files: Record<string, string>): void {
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
 }
 
-const stderr = (r: Reply) =>
-  r.outputs
-    .filter((o) => o.header.msg_type === "stream" && o.content.name === "stderr")
-    .map((o) => o.content.text)
+/** The stderr a cell's request has received so far, in or after its reply. */
+function stderrOf(client: KernelClient, r: Reply): string {
+  const id = (r.reply.parent_header as { msg_id?: string }).msg_id;
+  return client.iopubLog
+    .filter((m) => (m.parent_header as { msg_id?: string }).msg_id === id && m.header.msg_type === "stream" && m.content.name === "stderr")
+    .map((m) => m.content.text)
     .join("");
+}
+
+/**
+ * A cell's type warnings: they may follow its reply, and come before any later request is
+ * answered, so one more request (any) brings them all.
+ */
+async function warnings(r: Reply, client = kernel): Promise<string> {
+  await client.request("shell", "comm_info_request", {});
+  return stderrOf(client, r);
+}
+
 const result = (r: Reply) => r.outputs.find((o) => o.header.msg_type === "execute_result")?.content.data["text/plain"];
 
 before(async () => {
@@ -41,7 +54,7 @@ before(async () => {
     const probe = await kernel.execute("const probe: number = 'not a number'", { storeHistory: false, silent: true });
     if ((r.reply.content.matches as string[]).includes("max") && probe) {
       const warned = await kernel.execute("const probe2: number = 'x'");
-      if (stderr(warned).includes("warning")) break;
+      if ((await warnings(warned)).includes("warning")) break;
     }
     await new Promise((res) => setTimeout(res, 500));
   }
@@ -54,16 +67,16 @@ after(async () => {
 test("a type error is a warning naming the cell line, and the cell still runs", async () => {
   const r = await kernel.execute("let fine = 1\nlet count: number = 'three'\ncount");
   assert.equal(r.reply.content.status, "ok");
-  assert.match(stderr(r), /line 2: .*not assignable to type 'number'/);
+  assert.match(await warnings(r), /^warning: line 2: .*not assignable to type 'number'/);
   assert.equal(result(r), "'three'");
 });
 
 test("valid code gives no warnings, across cells and redeclarations", async () => {
   await kernel.execute("class Point { constructor(public x: number, public y: number) {} }");
   const r = await kernel.execute("const p = new Point(1, 2)\nconst total: number = p.x + p.y\ntotal");
-  assert.equal(stderr(r), "");
+  assert.equal(await warnings(r), "");
   const again = await kernel.execute("const p = 'now a string'\np.toUpperCase()");
-  assert.equal(stderr(again), "");
+  assert.equal(await warnings(again), "");
   assert.equal(result(again), "'NOW A STRING'");
 });
 
@@ -100,6 +113,25 @@ test("imports resolve CommonJS and ESM packages from the notebook's folder", asy
   const missing = await kernel.execute("import 'no-such-package-anywhere'");
   assert.equal(missing.reply.content.status, "error");
   assert.match(String(missing.reply.content.evalue), /Cannot find module 'no-such-package-anywhere'/);
+});
+
+test("cells run before the language service has loaded get their warnings when it has, checked in order", async () => {
+  const fresh = await KernelClient.start({ args: ["--typecheck", "warn"], stderr: "ignore" });
+  try {
+    // Straight after start-up: the service is still loading TypeScript in its worker.
+    const first = await fresh.execute("const n: number = 'seven'");
+    assert.equal(first.reply.content.status, "ok");
+    // Checked after the first cell was added (its n is redeclared), before the third.
+    const second = await fresh.execute("const n = 'a string now'\nconst s: string = n\nconst later = 1");
+    const third = await fresh.execute("let k: string = later");
+    const until = Date.now() + 120_000;
+    while (!stderrOf(fresh, third) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    assert.match(stderrOf(fresh, first), /^warning: line 1: Type 'string' is not assignable to type 'number'\. \(TS2322\)\n$/);
+    assert.match(stderrOf(fresh, third), /^warning: line 1: Type 'number' is not assignable to type 'string'\. \(TS2322\)\n$/);
+    assert.equal(await warnings(second, fresh), "");
+  } finally {
+    await fresh.shutdown();
+  }
 });
 
 test("strict mode refuses to run a cell with type errors", async () => {
