@@ -159,7 +159,7 @@ export class Handler {
         this.tensors.attach();
         const watched = this.tensors.watched;
         try {
-          await this.earlierWarnings();
+          if (msg.header.msg_type !== "execute_request") await this.earlierWarnings();
           await runInScope(scope, () => this.dispatch(scope, msg));
         } catch (e) {
           // A handler bug must never take the kernel down; say so in the kernel's log.
@@ -331,9 +331,10 @@ export class Handler {
   }
 
   /**
-   * Warnings of earlier cells that are being checked go out before the next cell runs (bounded):
-   * a client that sees a later request's idle has seen them. Cells held until the service has
-   * loaded do not hold anything up.
+   * Warnings of cells being checked go out before the next request that is not an execute_request
+   * is answered (bounded): a client that sees its idle has seen them (stillroom run asks
+   * comm_info). Completion and inspection wait behind the same worker anyway; the next cell does
+   * not wait for the last one's check. Cells held until the service has loaded hold nothing up.
    */
   private async earlierWarnings(): Promise<void> {
     const pending = [...this.lateWarnings].filter((w) => w.checking).map((w) => w.done);

@@ -289,7 +289,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
 
 /**
  * Type warnings may follow a cell's reply (the kernel does not hold replies for its type check);
- * they come before any later request is answered, so one more request brings them in. Warnings of
+ * they come before the answer to a later request other than execute, so a comm_info_request brings them in. Warnings of
  * the first cells, held until the language service has loaded, come if it loaded in time.
  */
 async function lateOutputs(client: KernelClient, executed: { cell: Cell; msgId: string; seen: number }[]): Promise<void> {

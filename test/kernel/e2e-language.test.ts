@@ -26,8 +26,8 @@ function stderrOf(client: KernelClient, r: Reply): string {
 }
 
 /**
- * A cell's type warnings: they may follow its reply, and come before any later request is
- * answered, so one more request (any) brings them all.
+ * A cell's type warnings: they may follow its reply, and come before the answer to any later
+ * request that is not an execute_request, so a comm_info_request brings them all.
  */
 async function warnings(r: Reply, client = kernel): Promise<string> {
   await client.request("shell", "comm_info_request", {});
