@@ -9,6 +9,7 @@ import { resolve as resolveEsm } from "import-meta-resolve";
 import { BEFORE_TERMINATION, IDLE, type InterruptNotice, RUNNING, Slot, TERMINATING, sharedInterrupts } from "./interrupt.js";
 import { CellSyntaxError, type CompiledCell, compileCell } from "./rewrite.js";
 import { type CellScope, cellStorage } from "./scope.js";
+import { holdSigintWatchdog, releaseSigintWatchdog, takePendingSigint } from "./sigint.js";
 import { cellSources, installStackTraces } from "./stack.js";
 import { markEngine, restoreEngine } from "./tensors.js";
 import { errorHeader, frameLines, snippet } from "./traceback.js";
@@ -83,16 +84,51 @@ interface Running {
 let sigintListening = false;
 let running: Running | null = null;
 
+/** How often a cell that awaits looks for a SIGINT the watchdog kept (sigint.ts). */
+const SIGINT_POLL_MS = 50;
+/** Whether the held watchdog owns SIGINT (else a 'SIGINT' listener does). */
+let watchdogHeld = false;
+
+/**
+ * While a synchronous script runs, vm's breakOnSigint takes the signal. Otherwise a signal from
+ * outside (a frontend in signal mode, a terminal) interrupts the running cell; the IO thread's
+ * own SIGINT comes with a message that does the same, so it is passed over here.
+ */
+function onSigint(): void {
+  if (Atomics.exchange(interrupts, Slot.OwnSignal, 0) === 1) return;
+  running?.interrupt();
+}
+
 function listenForSigint(): void {
   if (sigintListening) return;
   sigintListening = true;
-  // While a synchronous script runs, vm's breakOnSigint takes the signal; otherwise this does.
-  // The IO thread's own SIGINT comes with a message that does the same, so only a signal from
-  // outside (a frontend in signal mode, a terminal) interrupts here.
-  process.on("SIGINT", () => {
-    if (Atomics.exchange(interrupts, Slot.OwnSignal, 0) === 1) return;
-    running?.interrupt();
-  });
+  watchdogHeld = holdSigintWatchdog();
+  if (!watchdogHeld) process.on("SIGINT", onSigint);
+}
+
+/** Before each cell: a SIGINT that came while nothing ran interrupted nothing, and must not stop it. */
+function sigintRoute(): void {
+  if (!watchdogHeld) return;
+  if (process.listenerCount("SIGINT") > 0) {
+    // A cell listens for SIGINT itself: back to Node's way for the kernel's life (sigint.ts).
+    releaseSigintWatchdog();
+    watchdogHeld = false;
+    process.on("SIGINT", onSigint);
+    return;
+  }
+  takePendingSigint();
+}
+
+/** Looks, while a cell awaits, for a SIGINT that came when no script ran; returns the stop. */
+function pollSigint(): () => void {
+  if (!watchdogHeld) return () => {};
+  // The kernel's own timer, outside the cell's context: interrupting the cell drops the cell's timers.
+  const timer = cellStorage.exit(() =>
+    setInterval(() => {
+      if (takePendingSigint()) onSigint();
+    }, SIGINT_POLL_MS).unref(),
+  );
+  return () => clearInterval(timer);
 }
 
 /** The IO thread's notices, posted to the main thread (server.ts passes them on). */
@@ -213,13 +249,16 @@ export class Executor {
     const scope = cellStorage.getStore();
     if (scope) scope.cell = cell;
     const mark = markEngine();
+    sigintRoute();
     Atomics.store(interrupts, Slot.Cell, cell);
     Atomics.store(interrupts, Slot.State, RUNNING);
     // The value goes in a box: a cell whose value is a promise must not be awaited here.
     return new Promise<{ value: unknown }>((resolve, reject) => {
       let done = false;
+      let stopPolling = () => {};
       const finish = (failed: boolean, payload: unknown) => {
         if (done) return;
+        stopPolling();
         if (Atomics.compareExchange(interrupts, Slot.State, RUNNING, IDLE) === TERMINATING) {
           // The IO thread is stopping this thread's JavaScript right now: let it land here,
           // where it stops nothing of the kernel's; the "terminated" notice ends the cell.
@@ -261,6 +300,7 @@ export class Executor {
         return finish(true, isInterrupt(e) ? new InterruptError() : e);
       }
       if (!isAsync) return finish(false, value);
+      stopPolling = pollSigint();
       pending = Promise.resolve(value);
       pending.then(
         (v) => finish(false, v),

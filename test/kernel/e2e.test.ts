@@ -95,6 +95,33 @@ test("SIGINT from a frontend interrupts like interrupt_request", async () => {
   assert.equal((await kernel.execute("2")).reply.content.status, "ok");
 });
 
+test("SIGINT interrupts a pending await; one that comes while the kernel is idle interrupts nothing", async () => {
+  const running = kernel.execute("await new Promise(() => {})");
+  await new Promise((r) => setTimeout(r, 300));
+  kernel.child!.kill("SIGINT");
+  assert.equal((await running).reply.content.ename, "InterruptError");
+  kernel.child!.kill("SIGINT");
+  await new Promise((r) => setTimeout(r, 200));
+  const after = await kernel.execute("await new Promise((r) => setTimeout(r, 300)); 'not interrupted'");
+  assert.equal(after.reply.content.status, "ok", JSON.stringify(after.reply.content));
+});
+
+test("a cell's own SIGINT listener leaves busy loops interruptible by signal and by message", async () => {
+  const own = await KernelClient.start({ args: ["--typecheck", "off"], stderr: "ignore" });
+  try {
+    await own.execute("process.on('SIGINT', () => console.log('cell saw SIGINT'))");
+    for (const interrupt of [() => own.child!.kill("SIGINT"), () => void own.interrupt()]) {
+      const running = own.execute("while (true) {}");
+      await new Promise((r) => setTimeout(r, 300));
+      interrupt();
+      assert.equal((await running).reply.content.ename, "InterruptError");
+    }
+    assert.equal((await own.execute("40 + 2")).reply.content.status, "ok");
+  } finally {
+    await own.shutdown();
+  }
+});
+
 test("control and heartbeat answer while a cell is busy", async () => {
   const running = kernel.execute("const until = Date.now() + 1500; while (Date.now() < until) {}");
   await new Promise((r) => setTimeout(r, 200));
