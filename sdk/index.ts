@@ -7,7 +7,7 @@ import { registerGradients } from "./nn/gradients.js";
 import * as eva from "./eva/index.js";
 import * as io from "./io/index.js";
 import * as lora from "./lora/index.js";
-import * as models from "./models/index.js";
+import * as models from "./models-with-teacher.js";
 import * as nn from "./nn/index.js";
 import * as runtime from "./runtime/index.js";
 import * as train from "./train/index.js";

@@ -23,5 +23,3 @@ export { weightSpecs, type WeightSpec, type WeightInit } from "./layout.js";
 export { buildModel } from "./build.js";
 export { sampleToken, argmax, type Sampling } from "./sampling.js";
 export { Tokenizer, type ChatMessage } from "../io/tokenizer.js";
-// The tiny Llama teacher pretrained on the synthetic suite (trained once, then cached on disk).
-export { teacher, type TeacherOptions } from "../tasks/teacher.js";

@@ -1,32 +1,45 @@
-// Counting: how often the queried letter occurs, as two digits.   <bos> count a b a ? a =  ->  0 2 <eos>
+// Counting: how often each queried letter occurs in a string over `symbols` letters. Each queried
+// letter's count is drawn uniformly from 0 to `max` (one digit) and the other letters fill the
+// rest, so no count is a safe guess. After "=" the letters are asked one at a time, each query
+// given and followed by its count: the query token itself can then attend to its occurrences.
+//   <bos> count a b a c d a =  ->  [a] 3 [c] 1 <eos>      ([given] queries)
 
 import { BOS, EOS, LETTERS, id } from "./vocab.js";
-import { pick } from "./rng.js";
+import { pick, randInt, sample, shuffle } from "./rng.js";
 import { intIn, type TaskSpec } from "./spec.js";
 
 export interface CountOptions {
-  /** letters in the sequence (default 56) */
+  /** letters in the string (default 58) */
   length: number;
-  /** distinct letters (default 6) */
+  /** distinct letters (default 16) */
   symbols: number;
+  /** letters asked, each once (default 2) */
+  queries: number;
+  /** the largest count (default 9; a count is one digit) */
+  max: number;
 }
 
 export const count: TaskSpec<CountOptions> = {
   name: "count",
-  description: "count a letter's occurrences",
-  defaults: { length: 56, symbols: 6 },
+  description: "count letters' occurrences",
+  defaults: { length: 58, symbols: 16, queries: 2, max: 9 },
   validate(o) {
-    intIn("count", "length", o.length, 1, 99);
-    intIn("count", "symbols", o.symbols, 1, 26);
+    intIn("count", "symbols", o.symbols, 2, LETTERS.length);
+    intIn("count", "queries", o.queries, 1, o.symbols - 1);
+    intIn("count", "max", o.max, 1, 9);
+    intIn("count", "length", o.length, o.queries * o.max, 10_000);
   },
   generate(rng, o) {
     const alphabet = LETTERS.slice(0, o.symbols);
-    const xs = Array.from({ length: o.length }, () => pick(rng, alphabet));
-    const q = pick(rng, alphabet);
-    const n = xs.filter((x) => x === q).length;
+    const asked = sample(rng, alphabet, o.queries);
+    const counts = asked.map(() => randInt(rng, o.max + 1));
+    const others = alphabet.filter((x) => !asked.includes(x));
+    const xs = asked.flatMap((q, k) => Array<string>(counts[k]).fill(q));
+    while (xs.length < o.length) xs.push(pick(rng, others));
     return {
-      prompt: [BOS, id("count"), ...xs.map(id), id("?"), id(q), id("=")],
-      answer: [id(String(Math.floor(n / 10))), id(String(n % 10)), EOS],
+      prompt: [BOS, id("count"), ...shuffle(rng, xs).map(id), id("=")],
+      answer: [...asked.flatMap((q, k) => [id(q), id(String(counts[k]))]), EOS],
+      given: [...asked.flatMap(() => [true, false]), false],
     };
   },
 };

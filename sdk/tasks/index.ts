@@ -1,9 +1,11 @@
 // sdk/tasks: a synthetic multitask suite (one small vocabulary, seeded generators, exact-match
-// scoring) and a cached teacher pretrained on it.
-export { suite, task, Suite, type SuiteOptions } from "./suite.js";
+// scoring), and recall swept over context length.
+export { suite, task, Suite, type SuiteOptions, type SuiteBatchesOptions } from "./suite.js";
 export {
   Task,
   exampleRow,
+  rowsOf,
+  rowHits,
   forcedMatches,
   forcedInputs,
   forcedHits,
@@ -18,16 +20,10 @@ export { SPECS, TASK_NAMES, HELD_OUT } from "./registry.js";
 export { TaskConfigError, type Example, type TaskSpec } from "./spec.js";
 export { tokenizer, TOKENS, VOCAB_SIZE, PAD, BOS, EOS, id, ids } from "./vocab.js";
 export { closers } from "./brackets.js";
-export {
-  teacher,
-  trainTeacher,
-  recipeHash,
-  teacherDir,
-  cacheRoot,
-  TEACHER_RECIPE,
-  type TeacherRecipe,
-  type TeacherOptions,
-} from "./teacher.js";
+export { recallByLength, recallAt, RecallCurve, type RecallByLengthOptions, type RecallPoint } from "./recall-by-length.js";
+export { recallMinLength } from "./recall.js";
+export { addDigits } from "./add.js";
+export { SORT_SYMBOLS } from "./sort.js";
 export type { RecallOptions } from "./recall.js";
 export type { CopyOptions } from "./copy.js";
 export type { SortOptions } from "./sort.js";

@@ -17,3 +17,12 @@ export function sample<T>(rng: Rng, xs: readonly T[], k: number): T[] {
   }
   return a.slice(0, k);
 }
+
+/** xs in a random order (Fisher-Yates, in place), returned. */
+export function shuffle<T>(rng: Rng, xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = randInt(rng, i + 1);
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}

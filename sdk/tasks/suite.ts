@@ -2,11 +2,11 @@
 
 import type { Model } from "../models/model.js";
 import { streamOf, type BatchStream } from "../train/batches.js";
-import { rngFor, randInt } from "./rng.js";
+import { rngFor } from "./rng.js";
 import { throwIfCancelled } from "../runtime/cancel.js";
 import { SPECS, TASK_NAMES } from "./registry.js";
 import { SuiteScore } from "./score-table.js";
-import { exampleRow, Task, type ScoreOptions, type TaskBatchesOptions } from "./task.js";
+import { rowsOf, Task, type ScoreOptions, type TaskBatchesOptions } from "./task.js";
 
 export interface SuiteOptions {
   /** default 0 */
@@ -15,6 +15,14 @@ export interface SuiteOptions {
   n?: number;
   /** per-task options, e.g. {recall: {pairs: 4}} */
   options?: Record<string, object>;
+}
+
+export interface SuiteBatchesOptions extends TaskBatchesOptions {
+  /** each task's share of the rows, relative (default 1 each); a task left out keeps 1 */
+  weights?: Record<string, number>;
+  /** every batch from one task, drawn by weight (default false: each row drawn): no short row is
+   *  padded to a long one, which matters when one task's examples are several times longer */
+  byTask?: boolean;
 }
 
 export class Suite implements Iterable<Task> {
@@ -41,19 +49,37 @@ export class Suite implements Iterable<Task> {
     return Math.max(...this.tasks.map((t) => t.seqLen));
   }
 
-  /** Mixed batches: every row from a task drawn uniformly; batch i is a pure function of (seed, i). */
-  batches(opts: TaskBatchesOptions = {}): BatchStream {
+  /** Mixed batches: each row (or with byTask, each batch) from a task drawn by `weights` (default:
+   *  uniformly), padded to the batch's longest row unless seqLen is given; batch i is a pure
+   *  function of (seed, i). */
+  batches(opts: SuiteBatchesOptions = {}): BatchStream {
     const B = opts.batchSize ?? 16;
-    const T = opts.seqLen ?? this.seqLen;
     const seed = opts.seed ?? this.seed;
+    const cumulative = this.cumulativeWeights(opts.weights);
+    const total = cumulative.at(-1)!;
     return streamOf((i) => {
       const rng = rngFor(seed, `suite:${i}`);
-      const rows = Array.from({ length: B }, (_, b) => {
-        const t = this.tasks[randInt(rng, this.tasks.length)];
-        return exampleRow(t.example((i * B + b) * 7919 + seed, "train"), T);
-      });
-      return { ids: rows.map((r) => r.ids), labels: rows.map((r) => r.labels) };
+      const draw = () => {
+        const r = rng() * total;
+        return this.tasks[cumulative.findIndex((c) => c > r)];
+      };
+      const one = opts.byTask ? draw() : undefined;
+      const examples = Array.from({ length: B }, (_, b) => (one ?? draw()).example((i * B + b) * 7919 + seed, "train"));
+      return rowsOf(examples, opts.seqLen);
     });
+  }
+
+  /** Running sums of the tasks' weights, in suite order; unknown names and bad weights are refused. */
+  private cumulativeWeights(weights: Record<string, number> = {}): number[] {
+    for (const [k, w] of Object.entries(weights)) {
+      if (!this.names.includes(k)) throw new Error(`suite: a weight for "${k}", which is not in the suite (${this.names.join(", ")})`);
+      if (typeof w !== "number" || !Number.isFinite(w) || w < 0)
+        throw new Error(`suite: weights.${k} = ${String(w)}: expected a number >= 0`);
+    }
+    let sum = 0;
+    const out = this.names.map((n) => (sum += weights[n] ?? 1));
+    if (!(sum > 0)) throw new Error("suite: every task has weight 0");
+    return out;
   }
 
   async score(model: Model, opts: ScoreOptions = {}): Promise<SuiteScore> {

@@ -9,14 +9,14 @@ import type { Batch } from "../train/data.js";
 import { PAD, tokenizer } from "./vocab.js";
 import { rngFor } from "./rng.js";
 import { throwIfCancelled } from "../runtime/cancel.js";
-import type { Example, TaskSpec } from "./spec.js";
+import { isGiven, type Example, type TaskSpec } from "./spec.js";
 
 export type Split = "train" | "eval";
 
 export interface TaskBatchesOptions {
   /** default 16 */
   batchSize?: number;
-  /** pad every row to this length (default: the task's longest example) */
+  /** pad every row to this length (default: the batch's longest example) */
   seqLen?: number;
   /** default: the task's seed */
   seed?: number;
@@ -40,13 +40,32 @@ export interface TaskScore {
   n: number;
 }
 
-/** One row of a batch: ids padded with <pad>, labels -100 except on the answer. */
+/** One row of a batch: ids padded with <pad>, labels -100 except on the predicted answer tokens. */
 export function exampleRow(e: Example, T: number): { ids: number[]; labels: number[] } {
   const L = e.prompt.length + e.answer.length;
   if (L > T) throw new Error(`tasks: an example has ${L} tokens, more than seqLen = ${T}`);
   const ids = [...e.prompt, ...e.answer, ...Array(T - L).fill(PAD)];
-  const labels = [...e.prompt.map(() => IGNORE_INDEX), ...e.answer, ...Array(T - L).fill(IGNORE_INDEX)];
+  const labels = [
+    ...e.prompt.map(() => IGNORE_INDEX),
+    ...e.answer.map((a, j) => (isGiven(e, j) ? IGNORE_INDEX : a)),
+    ...Array(T - L).fill(IGNORE_INDEX),
+  ];
   return { ids, labels };
+}
+
+/** A batch of examples: ids and labels, padded to seqLen (default: the longest example). Trailing
+ *  padding changes nothing before it (attention is causal), so a batch needs no more. */
+export function rowsOf(examples: Example[], seqLen?: number): Batch {
+  const T = seqLen ?? Math.max(...examples.map((e) => e.prompt.length + e.answer.length));
+  const rows = examples.map((e) => exampleRow(e, T));
+  return { ids: rows.map((r) => r.ids), labels: rows.map((r) => r.labels) };
+}
+
+/** Per row of a batch: is every labelled token (label != -100) the argmax after its prefix?
+ *  pred: the argmax ids [rows, T] of a forward over the batch's ids. */
+export function rowHits(labels: number[][], pred: ArrayLike<number>): boolean[] {
+  const T = labels[0]?.length ?? 0;
+  return labels.map((row, b) => row.every((y, t) => y === IGNORE_INDEX || (t > 0 && pred[b * T + t - 1] === y)));
 }
 
 /** Teacher-forced inputs of a chunk of examples: prompt + answer without its last token, padded. */
@@ -56,9 +75,9 @@ export function forcedInputs(chunk: Example[]): { ids: number[][]; width: number
   return { ids, width };
 }
 
-/** Per example: is every answer token the argmax after its prefix? pred: argmax ids [chunk, width]. */
+/** Per example: is every predicted answer token the argmax after its prefix? pred: argmax ids [chunk, width]. */
 export function forcedHits(chunk: Example[], pred: ArrayLike<number>, width: number): boolean[] {
-  return chunk.map((e, b) => e.answer.every((a, j) => pred[b * width + e.prompt.length - 1 + j] === a));
+  return chunk.map((e, b) => e.answer.every((a, j) => isGiven(e, j) || pred[b * width + e.prompt.length - 1 + j] === a));
 }
 
 /** Exact-match of answers under teacher forcing: every answer token is the argmax after its prefix. */
@@ -76,19 +95,38 @@ export async function forcedMatches(model: Model, examples: Example[], batchSize
   return out;
 }
 
+/** Exact match under greedy decoding: each run of predicted answer tokens is generated from the
+ *  prompt and the answer so far; given tokens are appended as they come, as a user's next query is. */
 export async function generatedMatches(model: Model, examples: Example[], batchSize = 64, signal?: AbortSignal): Promise<boolean[]> {
   const out: boolean[] = [];
   for (let s = 0; s < examples.length; s += batchSize) {
     throwIfCancelled(`score: example ${s + 1} of ${examples.length}`, signal, out);
     const chunk = examples.slice(s, s + batchSize);
-    const n = Math.max(...chunk.map((e) => e.answer.length));
-    const gen = await model.generate(
-      chunk.map((e) => e.prompt),
-      { maxNewTokens: n, temperature: 0, eosTokenId: null, signal },
-    );
-    chunk.forEach((e, b) => {
-      out.push(e.answer.every((a, j) => gen[b][j] === a));
-    });
+    const ok = chunk.map(() => true);
+    const prefix = chunk.map((e) => [...e.prompt]);
+    const at = chunk.map(() => 0);
+    for (;;) {
+      // feed given tokens, then find each live example's next run of predicted tokens
+      const runs = chunk.map((e, b) => {
+        while (at[b] < e.answer.length && isGiven(e, at[b])) prefix[b].push(e.answer[at[b]++]);
+        let r = 0;
+        while (at[b] + r < e.answer.length && !isGiven(e, at[b] + r)) r++;
+        return ok[b] ? r : 0;
+      });
+      const live = runs.flatMap((r, b) => (r > 0 ? [b] : []));
+      if (live.length === 0) break;
+      const gen = (await model.generate(
+        live.map((b) => prefix[b]),
+        { maxNewTokens: Math.max(...live.map((b) => runs[b])), temperature: 0, eosTokenId: null, signal },
+      )) as number[][];
+      live.forEach((b, k) => {
+        const want = chunk[b].answer.slice(at[b], at[b] + runs[b]);
+        ok[b] = want.every((a, j) => gen[k][j] === a);
+        prefix[b].push(...want);
+        at[b] += runs[b];
+      });
+    }
+    out.push(...ok);
   }
   return out;
 }
@@ -139,12 +177,14 @@ export class Task<O extends object = object> {
   /** Training batches (train split): batch i is a pure function of (seed, i). */
   batches(opts: TaskBatchesOptions = {}): BatchStream {
     const B = opts.batchSize ?? 16;
-    const T = opts.seqLen ?? this.seqLen + 4;
     const t = opts.seed === undefined ? this : new Task(this.spec, this.options as O, opts.seed, this.n);
-    return streamOf((i): Batch => {
-      const rows = Array.from({ length: B }, (_, b) => exampleRow(t.example(i * B + b, "train"), T));
-      return { ids: rows.map((r) => r.ids), labels: rows.map((r) => r.labels) };
-    });
+    return streamOf(
+      (i): Batch =>
+        rowsOf(
+          Array.from({ length: B }, (_, b) => t.example(i * B + b, "train")),
+          opts.seqLen,
+        ),
+    );
   }
 
   /** Exact-match accuracy on the eval split. */
@@ -158,10 +198,11 @@ export class Task<O extends object = object> {
     return { task: this.name, accuracy: hits.filter(Boolean).length / n, n };
   }
 
-  /** An example as text: "prompt => answer". */
+  /** An example as text: "prompt => answer", given answer tokens in brackets. */
   show(index = 0, split: Split = "eval"): string {
     const e = this.example(index, split);
-    return `${tokenizer.decode(e.prompt)} => ${tokenizer.decode(e.answer)}`;
+    const answer = e.answer.map((a, j) => (isGiven(e, j) ? `[${tokenizer.decode([a])}]` : tokenizer.decode([a])));
+    return `${tokenizer.decode(e.prompt)} => ${answer.join(" ")}`;
   }
 
   toString(): string {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { HELD_OUT, TASK_NAMES } from "../../../sdk/tasks/registry.js";
 import { suite, task } from "../../../sdk/tasks/suite.js";
-import { TEACHER_RECIPE } from "../../../sdk/tasks/teacher.js";
+import { TEACHER_RECIPE } from "../../../sdk/teacher/recipe.js";
 import { tokenizer } from "../../../sdk/tasks/vocab.js";
 
 test("held-out tasks are registered but in neither the default suite nor the teacher's recipe", () => {

@@ -1,4 +1,5 @@
-// The teacher's cache: trained once per recipe hash, loaded after that (a tiny recipe, not the real one).
+// Teachers of other recipes: trained once per recipe hash, loaded after that; retrain trains again
+// (a tiny recipe, not the real one).
 
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
@@ -6,29 +7,40 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { teacher, recipeHash, teacherDir, TEACHER_RECIPE, type TeacherRecipe } from "../../../sdk/tasks/teacher.js";
+import {
+  teacher,
+  recipeHash,
+  recipeWith,
+  teacherDir,
+  readRecipeFile,
+  TEACHER_RECIPE,
+  type TeacherRecipe,
+} from "../../../sdk/teacher/index.js";
 import { useCpu } from "../train/helpers.js";
 
 before(useCpu);
 
 const tiny: Partial<TeacherRecipe> = {
-  model: { ...TEACHER_RECIPE.model, dModel: 16, nLayers: 1, nHeads: 2, dFf: 32 },
-  tasks: ["copy"],
-  options: { copy: { length: 4 } },
+  model: { ...TEACHER_RECIPE.model, dModel: 16, nLayers: 1, nHeads: 2, dFf: 32, maxSeq: 64 },
+  tasks: ["copy", "recall"],
+  options: { copy: { length: 4, maxLength: 6 }, recall: { pairs: 2, queries: 2, length: 16 } },
+  weights: { recall: 2 },
   steps: 3,
   batchSize: 4,
   warmup: 0,
 };
 
 test("the recipe hash is stable under key order and changes with the recipe", () => {
-  const r = { ...TEACHER_RECIPE, ...tiny } as TeacherRecipe;
+  const r = recipeWith(tiny);
   const shuffled = Object.fromEntries(Object.entries(r).reverse()) as unknown as TeacherRecipe;
   assert.equal(recipeHash(r), recipeHash(shuffled));
   assert.notEqual(recipeHash(r), recipeHash({ ...r, steps: 4 }));
+  assert.notEqual(recipeHash(r), recipeHash({ ...r, weights: { recall: 3 } }));
   assert.match(recipeHash(r), /^[0-9a-f]{12}$/);
+  assert.equal(recipeWith({ model: { dModel: 64 } } as Partial<TeacherRecipe>).model.nLayers, TEACHER_RECIPE.model.nLayers);
 });
 
-test("teacher() trains and caches under STILLROOM_CACHE, then loads the same weights", async (t) => {
+test("another recipe trains once and is cached under STILLROOM_CACHE; retrain trains again", async (t) => {
   const root = await mkdtemp(join(tmpdir(), "stillroom-cache-"));
   const old = process.env.STILLROOM_CACHE;
   process.env.STILLROOM_CACHE = root;
@@ -40,7 +52,7 @@ test("teacher() trains and caches under STILLROOM_CACHE, then loads the same wei
   let events = 0;
   const a = await teacher({ recipe: tiny, quiet: true, onProgress: () => events++ });
   assert.equal(events, 3);
-  const dir = teacherDir({ ...TEACHER_RECIPE, ...tiny } as TeacherRecipe);
+  const dir = teacherDir(recipeWith(tiny));
   assert.ok(dir.startsWith(join(root, "teacher-")));
   assert.deepEqual(
     (await readdir(root)).filter((f) => f.startsWith("teacher-")),
@@ -48,14 +60,16 @@ test("teacher() trains and caches under STILLROOM_CACHE, then loads the same wei
   );
   const files = await readdir(dir);
   for (const f of ["config.json", "model.safetensors", "recipe.json"]) assert.ok(files.includes(f), f);
+  assert.equal((await readRecipeFile(dir))?.hash, recipeHash(recipeWith(tiny)));
   events = 0;
   const b = await teacher({ recipe: tiny, onProgress: () => events++ });
   assert.equal(events, 0, "loaded from the cache, not trained");
   const ids = [[1, 9, 30, 31, 32, 33, 3]];
   const la = a.logits(ids),
     lb = b.logits(ids);
-  assert.ok(tf.max(tf.abs(tf.sub(la, lb))).dataSync()[0] === 0);
+  assert.equal(tf.max(tf.abs(tf.sub(la, lb))).dataSync()[0], 0);
+  const c = await teacher({ recipe: tiny, retrain: true, quiet: true, onProgress: () => events++ });
+  assert.equal(events, 3, "retrain trains even when cached");
   tf.dispose([la, lb]);
-  a.dispose();
-  b.dispose();
+  for (const m of [a, b, c]) m.dispose();
 });

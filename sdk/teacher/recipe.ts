@@ -1,0 +1,81 @@
+// The teacher's recipe: model, task mixture and optimizer settings, in one plain object. Its hash
+// names the cache folder of a retrained teacher and is recorded beside the committed checkpoint,
+// so a changed recipe can never be mistaken for the one that made the shipped weights.
+
+import { createHash } from "node:crypto";
+import type { ModelConfigInput } from "../models/config.js";
+import type { Schedule } from "../train/schedule.js";
+import { BOS, EOS, PAD, VOCAB_SIZE } from "../tasks/vocab.js";
+import { TASK_NAMES } from "../tasks/registry.js";
+
+export interface TeacherRecipe {
+  model: ModelConfigInput;
+  /** the tasks trained on (default: the whole suite) */
+  tasks: string[];
+  /** per-task options for training, e.g. {recall: {maxLength: 256}} (the suite it is scored on keeps the defaults) */
+  options: Record<string, object>;
+  /** each task's share of the rows, relative (default 1 each) */
+  weights: Record<string, number>;
+  /** every batch from one task (recall's long examples are not padded onto the short ones) */
+  byTask: boolean;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  schedule: Schedule;
+  weightDecay: number;
+  seed: number;
+}
+
+/** The recipe of the committed checkpoint; bench/README.md has what it scores, how long it trains and why. */
+export const TEACHER_RECIPE: TeacherRecipe = {
+  model: {
+    family: "llama",
+    vocabSize: VOCAB_SIZE,
+    dModel: 128,
+    nLayers: 2,
+    nHeads: 4,
+    dFf: 352,
+    maxSeq: 256,
+    bosTokenId: BOS,
+    eosTokenId: EOS,
+    padTokenId: PAD,
+  },
+  tasks: TASK_NAMES,
+  options: {},
+  weights: {},
+  byTask: true,
+  steps: 2500,
+  batchSize: 32,
+  lr: 3e-3,
+  warmup: 200,
+  schedule: "cosine",
+  weightDecay: 0.01,
+  seed: 0,
+};
+
+/** Bump when task generators change: weights trained on the old examples no longer match the recipe. */
+export const TASKS_FORMAT = 3;
+
+/** The default recipe with `over` merged in (model fields into the model). */
+export function recipeWith(over: Partial<TeacherRecipe> = {}): TeacherRecipe {
+  return { ...TEACHER_RECIPE, ...over, model: { ...TEACHER_RECIPE.model, ...over.model } };
+}
+
+/** 12 hex digits of a hash of the recipe (key order does not matter) and of the task format. */
+export function recipeHash(r: TeacherRecipe): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash("sha256")
+    .update(JSON.stringify({ format: TASKS_FORMAT, recipe: canon(r) }))
+    .digest("hex")
+    .slice(0, 12);
+}
