@@ -1,29 +1,32 @@
-// Teacher benchmark: the teacher recipe (sr.tasks.TEACHER_RECIPE) trained in Stillroom and, on the
-// very same batches, in a PyTorch reference of the same Llama (tools/reference/families.py) with
-// the same optimizer and schedule (bench/teacher_reference.py), side by side. Both score every
-// task of the suite (teacher-forced exact match on the same eval examples) every --every steps;
-// scoring time is left out of the training time. `npm run bench:teacher` builds and runs it.
+// Teacher benchmark and trainer: the teacher recipe (sr.models.TEACHER_RECIPE) trained in
+// Stillroom and, on the very same batches, in a PyTorch reference of the same Llama
+// (tools/reference/families.py) with the same optimizer and schedule (bench/teacher_reference.py),
+// side by side. Both score the default suite (teacher-forced exact match, the verdict of greedy
+// decoding, on held-out examples) and recall at each context length of the sweep every --every
+// steps; scoring time is left out of the training time. `npm run bench:teacher` builds and runs it;
+// `npm run teacher:train` trains the committed checkpoint (Stillroom only, --save models/teacher).
 //
-// It answers two questions the teacher's goal raises: how far the recipe gets in its time, and
-// whether a task that stays at chance does so because of the recipe (PyTorch stays there too) or
-// because of Stillroom (it does not).
+// stdout: JSON lines {impl, step, train_s, loss, acc: {task or recall@L: exact match}, mean, min,
+// load}, then one {ratio: "stillroom/pytorch", metric: "steps_per_s", value}. stderr: progress and
+// a Markdown table.
 //
-// stdout: JSON lines {impl, step, train_s, loss, acc: {task: exact match}, mean, min}, then one
-// {ratio: "stillroom/pytorch", metric: "steps_per_s", value}. stderr: progress and a Markdown table.
-//
-// Options: --steps N (default: the recipe's) --every 500 --n 200 (eval examples per task)
+// Options: --steps N (default: the recipe's) --every 500 --n 200 (held-out examples per task and
+//          length) --lens 64,128,192,256 (recall sweep; default from 64 to the model's maxSeq)
 //          --threads 1 (wasm and torch alike) --python /usr/bin/python3 --no-python
 //          --only stillroom|pytorch  --recipe '{"lr":0.01,"model":{"dModel":128}}' (merged into the
 //          recipe, model fields into its model)  --sequential (one after the other; default: both
-//          at once, one core each)
+//          at once, one core each)  --save DIR (Stillroom's trained teacher, with recipe.json and
+//          its final scores)
 import { spawn } from "node:child_process";
 import { findTorchPython, flag } from "./cli.js";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import type { TeacherRecipe } from "../sdk/tasks/index.js";
+import type { Batch } from "../sdk/train/data.js";
+import type { Task } from "../sdk/tasks/task.js";
+import type { TeacherRecipe } from "../sdk/teacher/recipe.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -36,62 +39,89 @@ interface Point {
   acc: Record<string, number>;
   mean: number;
   min: number;
+  load: number;
 }
 
-// ---- the data both sides train on: batch i of the suite, and the eval rows -----------------
+interface Plan {
+  recipe: TeacherRecipe;
+  steps: number;
+  every: number;
+  n: number;
+  lens: number[];
+  threads: string;
+  save: string;
+}
 
-/** Writes ids/labels of `steps` batches and of the eval examples as little-endian int32 files. */
-async function writeData(dir: string, r: TeacherRecipe, steps: number, n: number): Promise<{ T: number; B: number; tasks: string[] }> {
+/** What is scored: the default suite's tasks, then recall at each length ("recall@256"). */
+async function evalSets(p: Plan): Promise<{ names: string[]; tasks: Task[] }> {
   const sr = await import("../sdk/index.js");
-  const s = sr.tasks.suite(r.tasks, { seed: r.seed, options: r.options, n });
-  const T = s.seqLen,
-    B = r.batchSize;
-  const stream = s.batches({ batchSize: B });
-  const train = new Int32Array(steps * B * T * 2); // [steps, 2, B, T]
-  for (let i = 0; i < steps; i++) {
-    const b = stream(i);
-    train.set(b.ids.flat(), 2 * i * B * T);
-    train.set(b.labels!.flat(), (2 * i + 1) * B * T);
+  const s = sr.tasks.suite(p.recipe.tasks, { n: p.n });
+  const sweep = p.lens.map((L) => sr.tasks.recallAt(L, { n: p.n }));
+  return { names: [...s.names, ...p.lens.map((L) => `recall@${L}`)], tasks: [...s.tasks, ...sweep] };
+}
+
+// ---- the data both sides train on: batch i of the recipe's mixture, and the eval rows --------
+
+/** int8 files (ids < 128, labels -100 or ids): train.i8 is batch after batch [2, B, T_i] with
+ *  T_i in widths.i32; eval.i8 is [2, rows, T] with the rows of each set in order. */
+async function writeData(dir: string, p: Plan, withTrain: boolean): Promise<void> {
+  const sr = await import("../sdk/index.js");
+  const r = p.recipe;
+  if (withTrain) {
+    const stream = sr.tasks
+      .suite(r.tasks, { seed: r.seed, options: r.options })
+      .batches({ batchSize: r.batchSize, weights: r.weights, byTask: r.byTask });
+    const widths = new Int32Array(p.steps);
+    const chunks: Int8Array[] = [];
+    for (let i = 0; i < p.steps; i++) {
+      const b = stream(i) as Required<Batch>;
+      widths[i] = b.ids[0].length;
+      chunks.push(Int8Array.from([...b.ids.flat(), ...b.labels.flat()]));
+    }
+    writeFileSync(join(dir, "widths.i32"), widths);
+    writeFileSync(join(dir, "train.i8"), Buffer.concat(chunks.map((c) => Buffer.from(c.buffer))));
   }
-  writeFileSync(join(dir, "train.i32"), train);
-  const rows = s.tasks.flatMap((t) => t.examples(n).map((e) => sr.tasks.exampleRow(e, T)));
-  writeFileSync(join(dir, "eval.i32"), new Int32Array([...rows.flatMap((x) => x.ids), ...rows.flatMap((x) => x.labels)])); // [2, tasks*n, T]
+  const { names, tasks } = await evalSets(p);
+  const batches = tasks.map((t) => sr.tasks.rowsOf(t.examples(p.n)) as Required<Batch>);
+  const T = Math.max(...batches.map((b) => b.ids[0].length));
+  const pad = (rows: number[][], fill: number) => rows.map((row) => [...row, ...Array<number>(T - row.length).fill(fill)]);
+  const ids = batches.flatMap((b) => pad(b.ids, 0).flat());
+  const labels = batches.flatMap((b) => pad(b.labels, -100).flat());
+  writeFileSync(join(dir, "eval.i8"), Int8Array.from([...ids, ...labels]));
   const { toHfConfig } = await import("../sdk/io/hf-config.js");
   const hf = toHfConfig(sr.models.config(r.model));
-  writeFileSync(join(dir, "recipe.json"), JSON.stringify({ ...r, hf, steps, T, B, n, names: s.names }));
-  return { T, B, tasks: s.names };
+  writeFileSync(join(dir, "plan.json"), JSON.stringify({ ...r, hf, steps: p.steps, B: r.batchSize, T, n: p.n, names }));
 }
 
 // ---- the Stillroom side (a child process, so its backend and threads are its own) ----------
 
-async function child(dir: string, steps: number, every: number, n: number, threads: string): Promise<void> {
+async function child(p: Plan): Promise<void> {
   process.env.STILLROOM_BACKEND = "wasm";
-  process.env.STILLROOM_WASM_THREADS = threads;
+  process.env.STILLROOM_WASM_THREADS = p.threads;
   const sr = await import("../sdk/index.js");
   const { tf } = sr;
-  const r = JSON.parse(readFileSync(join(dir, "recipe.json"), "utf8")) as TeacherRecipe;
-  const s = sr.tasks.suite(r.tasks, { seed: r.seed, options: r.options, n });
+  const r = p.recipe;
   const model = sr.models.create(r.model, { seed: r.seed });
-  const evalSets = s.tasks.map((t) => t.examples(n));
+  const { names, tasks } = await evalSets(p);
+  const sets = tasks.map((t) => sr.tasks.rowsOf(t.examples(p.n)) as Required<Batch>);
   let scoringMs = 0;
+  let last: Point | undefined;
   const score = (step: number, loss: number, elapsedMs: number) => {
     const t0 = performance.now();
     const acc: Record<string, number> = {};
-    s.tasks.forEach((t, i) => {
-      // teacher forcing as sr.tasks scores it, but synchronous: this runs inside fit's progress callback
+    sets.forEach((rows, i) => {
+      // synchronous (this runs inside fit's progress callback), in chunks of 50 rows
       let hits = 0;
-      for (let k = 0; k < n; k += 50) {
-        const chunk = evalSets[i]!.slice(k, k + 50);
-        const { ids, width } = sr.tasks.forcedInputs(chunk);
-        const am = tf.tidy(() => tf.argMax(model.logits(ids), -1)); // [chunk, width]
-        const pred = am.dataSync();
+      for (let k = 0; k < p.n; k += 50) {
+        const ids = rows.ids.slice(k, k + 50);
+        const am = tf.tidy(() => tf.argMax(model.logits(ids), -1)); // [chunk, T]
+        hits += sr.tasks.rowHits(rows.labels.slice(k, k + 50), am.dataSync()).filter(Boolean).length;
         am.dispose();
-        hits += sr.tasks.forcedHits(chunk, pred, width).filter(Boolean).length;
       }
-      acc[t.name] = hits / n;
+      acc[names[i]!] = hits / p.n;
     });
     const v = Object.values(acc);
-    const p: Point = {
+    last = {
       impl: "stillroom",
       step,
       train_s: +((elapsedMs - scoringMs) / 1000).toFixed(2),
@@ -99,31 +129,43 @@ async function child(dir: string, steps: number, every: number, n: number, threa
       acc,
       mean: v.reduce((a, b) => a + b, 0) / v.length,
       min: Math.min(...v),
+      load: +loadavg()[0]!.toFixed(2),
     };
-    console.log(JSON.stringify(p));
+    console.log(JSON.stringify(last));
     scoringMs += performance.now() - t0;
   };
-  await sr.train.fit(model, s.batches({ batchSize: r.batchSize }), {
-    steps,
+  const s = sr.tasks.suite(r.tasks, { seed: r.seed, options: r.options });
+  await sr.train.fit(model, s.batches({ batchSize: r.batchSize, weights: r.weights, byTask: r.byTask }), {
+    steps: p.steps,
     lr: r.lr,
-    warmup: Math.min(r.warmup, steps),
+    warmup: Math.min(r.warmup, p.steps),
     schedule: r.schedule,
     weightDecay: r.weightDecay,
     seed: r.seed,
     quiet: true,
-    onProgress: (e) => (e.step % every === 0 || e.step === steps) && score(e.step, e.loss, e.elapsedMs),
+    onProgress: (e) => (e.step % p.every === 0 || e.step === p.steps) && score(e.step, e.loss, e.elapsedMs),
   });
+  if (p.save && last) {
+    const { saveTeacher } = await import("../sdk/teacher/index.js");
+    await saveTeacher(
+      model,
+      p.save,
+      { ...r, steps: p.steps },
+      { trainMs: Math.round(last.train_s * 1000), scores: last.acc, n: p.n, load: last.load },
+    );
+    process.stderr.write(`[bench:teacher] saved the teacher in ${p.save}\n`);
+  }
 }
 
 // ---- the parent: data, both sides, the table -------------------------------------------------
 
 function runSide(name: string, cmd: string, argv: string[]): Promise<Point[]> {
   return new Promise((resolve) => {
-    const p = spawn(cmd, argv, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(cmd, argv, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const points: Point[] = [];
     let buf = "",
       err = "";
-    p.stdout.on("data", (d: Buffer) => {
+    proc.stdout.on("data", (d: Buffer) => {
       buf += d;
       for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
         const line = buf.slice(0, i);
@@ -137,8 +179,11 @@ function runSide(name: string, cmd: string, argv: string[]): Promise<Point[]> {
         );
       }
     });
-    p.stderr.on("data", (d: Buffer) => (err += d));
-    p.on("close", (code) => {
+    proc.stderr.on("data", (d: Buffer) => {
+      err += d;
+      if (name === "stillroom") process.stderr.write(d);
+    });
+    proc.on("close", (code) => {
       if (code !== 0) process.stderr.write(`[bench:teacher] ${name} failed (${code}): ${err.slice(-600)}\n`);
       resolve(points);
     });
@@ -146,25 +191,36 @@ function runSide(name: string, cmd: string, argv: string[]): Promise<Point[]> {
 }
 
 async function main(args: string[]): Promise<void> {
-  if (args[0] === "--child") return child(args[1]!, +args[2]!, +args[3]!, +args[4]!, args[5]!);
-  const { TEACHER_RECIPE } = await import("../sdk/tasks/index.js");
-  const over = JSON.parse(flag(args, "recipe", "{}")) as Partial<TeacherRecipe>;
-  const recipe: TeacherRecipe = { ...TEACHER_RECIPE, ...over, model: { ...TEACHER_RECIPE.model, ...over.model } };
-  const steps = +flag(args, "steps", String(recipe.steps));
+  if (args[0] === "--child") return child(JSON.parse(readFileSync(args[1]!, "utf8")) as Plan);
+  const { recipeWith } = await import("../sdk/teacher/index.js");
+  const recipe = recipeWith(JSON.parse(flag(args, "recipe", "{}")) as Partial<TeacherRecipe>);
+  const maxSeq = recipe.model.maxSeq ?? 256;
+  const defaultLens = [64, 128, 192, 256, 384, 512].filter((L) => L <= maxSeq);
+  const plan: Plan = {
+    recipe,
+    steps: +flag(args, "steps", String(recipe.steps)),
+    every: +flag(args, "every", "500"),
+    n: +flag(args, "n", "200"),
+    lens: flag(args, "lens", defaultLens.join(",")).split(",").map(Number),
+    threads: flag(args, "threads", "1"),
+    save: flag(args, "save", ""),
+  };
   const only = flag(args, "only", "");
-  const every = +flag(args, "every", "500");
-  const n = +flag(args, "n", "200");
-  const threads = flag(args, "threads", "1");
   const dir = mkdtempSync(join(tmpdir(), "stillroom-teacher-"));
   try {
-    const { tasks } = await writeData(dir, recipe, steps, n);
     const py = args.includes("--no-python") || only === "stillroom" ? null : findTorchPython(flag(args, "python", ""));
     if (!py && only !== "stillroom") process.stderr.write("[bench:teacher] no python3 with torch: Stillroom only\n");
+    await writeData(dir, plan, !!py);
+    writeFileSync(join(dir, "child.json"), JSON.stringify(plan));
+    const { names } = await evalSets(plan);
     const sides: [string, string, string[]][] = [];
-    if (only !== "pytorch")
-      sides.push(["stillroom", process.execPath, [SELF, "--child", dir, String(steps), String(every), String(n), threads]]);
+    if (only !== "pytorch") sides.push(["stillroom", process.execPath, [SELF, "--child", join(dir, "child.json")]]);
     if (py)
-      sides.push(["pytorch", py, [join(REPO_ROOT, "bench/teacher_reference.py"), dir, "--every", String(every), "--threads", threads]]);
+      sides.push([
+        "pytorch",
+        py,
+        [join(REPO_ROOT, "bench/teacher_reference.py"), dir, "--every", String(plan.every), "--threads", plan.threads],
+      ]);
     const results = args.includes("--sequential")
       ? await sides.reduce(async (acc, s) => [...(await acc), await runSide(...s)], Promise.resolve([] as Point[][]))
       : await Promise.all(sides.map((s) => runSide(...s)));
@@ -175,10 +231,10 @@ async function main(args: string[]): Promise<void> {
         JSON.stringify({ ratio: "stillroom/pytorch", metric: "steps_per_s", value: +(speed(last[0]!) / speed(last[1]!)).toFixed(3) }),
       );
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-    process.stderr.write(`\n| impl | steps | train time | ${tasks.join(" | ")} | mean |\n|${"---|".repeat(tasks.length + 4)}\n`);
+    process.stderr.write(`\n| impl | steps | train time | load | ${names.join(" | ")} | mean |\n|${"---|".repeat(names.length + 5)}\n`);
     for (const p of last)
       process.stderr.write(
-        `| ${p.impl} | ${p.step} | ${p.train_s.toFixed(0)} s | ${tasks.map((t) => pct(p.acc[t] ?? 0)).join(" | ")} | ${pct(p.mean)} |\n`,
+        `| ${p.impl} | ${p.step} | ${p.train_s.toFixed(0)} s | ${p.load} | ${names.map((t) => pct(p.acc[t] ?? 0)).join(" | ")} | ${pct(p.mean)} |\n`,
       );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,8 +7,9 @@ lines like the TypeScript side (scoring time left out of train_s).
 
     /usr/bin/python3 bench/teacher_reference.py DATA_DIR --every 500 --threads 1
 
-DATA_DIR holds what bench/teacher.ts writes: recipe.json, train.i32 [steps, 2, B, T] (ids, labels)
-and eval.i32 [2, tasks * n, T].
+DATA_DIR holds what bench/teacher.ts writes: plan.json; train.i8, batch after batch [2, B, T_i]
+(ids, labels) with the widths T_i in widths.i32; eval.i8 [2, sets * n, T] (the default suite's tasks,
+then recall at each length of the sweep, n rows each).
 """
 import argparse
 import json
@@ -17,6 +18,7 @@ import os
 import sys
 import time
 
+import numpy
 import torch
 import torch.nn.functional as F
 
@@ -34,10 +36,16 @@ def lr_at(step, r):
 
 
 def exact_match(W, cfg, ids, labels):
-    """Rows whose every answer token is the argmax after its prefix: [N] bool."""
+    """Rows whose every labelled token is the argmax after its prefix: [N] bool."""
+    T = int((labels != -100).nonzero()[:, 1].max()) + 1       # trailing padding changes nothing before it
+    ids, labels = ids[:, :T], labels[:, :T]
     pred = families.forward(W, cfg, ids)[:, :-1].argmax(-1)   # [N, T-1]
     target = labels[:, 1:]                                     # [N, T-1]
     return ((pred == target) | (target == -100)).all(-1)
+
+
+def read_i8(path):
+    return torch.from_numpy(numpy.fromfile(path, dtype=numpy.int8).astype(numpy.int64))
 
 
 def main():
@@ -47,11 +55,13 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    r = json.load(open(os.path.join(a.dir, "recipe.json")))
+    r = json.load(open(os.path.join(a.dir, "plan.json")))
     torch.manual_seed(r["seed"])
     cfg, steps, B, T, n, names = r["hf"], r["steps"], r["B"], r["T"], r["n"], r["names"]
-    train = torch.tensor(memoryview(open(os.path.join(a.dir, "train.i32"), "rb").read()).cast("i")).view(steps, 2, B, T).long()
-    ev = torch.tensor(memoryview(open(os.path.join(a.dir, "eval.i32"), "rb").read()).cast("i")).view(2, len(names) * n, T).long()
+    widths = numpy.fromfile(os.path.join(a.dir, "widths.i32"), dtype=numpy.int32).tolist()
+    offsets = numpy.concatenate([[0], numpy.cumsum([2 * B * w for w in widths])]).tolist()
+    train = read_i8(os.path.join(a.dir, "train.i8"))
+    ev = read_i8(os.path.join(a.dir, "eval.i8")).view(2, len(names) * n, T)
 
     std = cfg.get("initializer_range", 0.02)
     W = {k: (torch.ones(s) if len(s) == 1 else torch.randn(s) * std).requires_grad_() for k, s in families.weight_shapes(cfg).items()}
@@ -63,7 +73,7 @@ def main():
     for step in range(steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, r)
-        ids, labels = train[step, 0], train[step, 1]               # [B, T]
+        ids, labels = train[offsets[step]:offsets[step + 1]].view(2, B, widths[step])  # [B, T_i] each
         logits = families.forward(W, cfg, ids)                     # [B, T, V]
         loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=-100)
         opt.zero_grad()
@@ -73,10 +83,10 @@ def main():
         if (step + 1) % a.every == 0 or step + 1 == steps:
             s0 = time.perf_counter()
             with torch.no_grad():
-                hits = exact_match(W, cfg, ev[0], ev[1]).view(len(names), n).float().mean(-1).tolist()
+                hits = [exact_match(W, cfg, ev[0, k * n:(k + 1) * n], ev[1, k * n:(k + 1) * n]).float().mean().item() for k in range(len(names))]
             acc = dict(zip(names, hits))
             print(json.dumps({"impl": "pytorch", "step": step + 1, "train_s": round(s0 - t0 - scoring, 2), "loss": round(loss.item(), 4),
-                              "acc": acc, "mean": sum(hits) / len(hits), "min": min(hits)}), flush=True)
+                              "acc": acc, "mean": sum(hits) / len(hits), "min": min(hits), "load": round(os.getloadavg()[0], 2)}), flush=True)
             scoring += time.perf_counter() - s0
 
 
