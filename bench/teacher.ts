@@ -68,9 +68,7 @@ async function writeData(dir: string, p: Plan, withTrain: boolean): Promise<void
   const sr = await import("../sdk/index.js");
   const r = p.recipe;
   if (withTrain) {
-    const stream = sr.tasks
-      .suite(r.tasks, { seed: r.seed, options: r.options })
-      .batches({ batchSize: r.batchSize, weights: r.weights, byTask: r.byTask });
+    const stream = sr.tasks.suite(r.tasks, { seed: r.seed, options: r.options }).batches({ batchSize: r.batchSize, weights: r.weights });
     const widths = new Int32Array(p.steps);
     const chunks: Int8Array[] = [];
     for (let i = 0; i < p.steps; i++) {
@@ -134,8 +132,8 @@ async function child(p: Plan): Promise<void> {
     console.log(JSON.stringify(last));
     scoringMs += performance.now() - t0;
   };
-  const s = sr.tasks.suite(r.tasks, { seed: r.seed, options: r.options });
-  await sr.train.fit(model, s.batches({ batchSize: r.batchSize, weights: r.weights, byTask: r.byTask }), {
+  const { recipeBatches } = await import("../sdk/teacher/index.js");
+  await sr.train.fit(model, recipeBatches(r), {
     steps: p.steps,
     lr: r.lr,
     warmup: Math.min(r.warmup, p.steps),

@@ -20,9 +20,6 @@ export interface SuiteOptions {
 export interface SuiteBatchesOptions extends TaskBatchesOptions {
   /** each task's share of the rows, relative (default 1 each); a task left out keeps 1 */
   weights?: Record<string, number>;
-  /** every batch from one task, drawn by weight (default false: each row drawn): no short row is
-   *  padded to a long one, which matters when one task's examples are several times longer */
-  byTask?: boolean;
 }
 
 export class Suite implements Iterable<Task> {
@@ -49,9 +46,9 @@ export class Suite implements Iterable<Task> {
     return Math.max(...this.tasks.map((t) => t.seqLen));
   }
 
-  /** Mixed batches: each row (or with byTask, each batch) from a task drawn by `weights` (default:
-   *  uniformly), padded to the batch's longest row unless seqLen is given; batch i is a pure
-   *  function of (seed, i). */
+  /** Mixed batches: each row from a task drawn by `weights` (default: uniformly), padded to the
+   *  batch's longest row unless seqLen is given; batch i is a pure function of (seed, i). Rows are
+   *  mixed within a batch: one task per batch trained far slower (bench/README.md). */
   batches(opts: SuiteBatchesOptions = {}): BatchStream {
     const B = opts.batchSize ?? 16;
     const seed = opts.seed ?? this.seed;
@@ -59,12 +56,11 @@ export class Suite implements Iterable<Task> {
     const total = cumulative.at(-1)!;
     return streamOf((i) => {
       const rng = rngFor(seed, `suite:${i}`);
-      const draw = () => {
+      const examples = Array.from({ length: B }, (_, b) => {
         const r = rng() * total;
-        return this.tasks[cumulative.findIndex((c) => c > r)];
-      };
-      const one = opts.byTask ? draw() : undefined;
-      const examples = Array.from({ length: B }, (_, b) => (one ?? draw()).example((i * B + b) * 7919 + seed, "train"));
+        const t = this.tasks[cumulative.findIndex((c) => c > r)];
+        return t.example((i * B + b) * 7919 + seed, "train");
+      });
       return rowsOf(examples, opts.seqLen);
     });
   }

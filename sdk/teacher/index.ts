@@ -13,7 +13,8 @@ import { COMMITTED_DIR, readRecipeFile, saveTeacher, teacherDir } from "./checkp
 import { recipeHash, recipeWith, type TeacherRecipe } from "./recipe.js";
 import { trainTeacher, type TrainTeacherOptions } from "./train.js";
 
-export { TEACHER_RECIPE, TASKS_FORMAT, recipeHash, recipeWith, type TeacherRecipe } from "./recipe.js";
+export { TEACHER_RECIPE, TASKS_FORMAT, recipeHash, recipeWith, type TeacherRecipe, type TeacherStage } from "./recipe.js";
+export { recipeBatches, stageAt } from "./batches.js";
 export { COMMITTED_DIR, cacheRoot, teacherDir, readRecipeFile, saveTeacher, type RecipeFile } from "./checkpoint.js";
 export { trainTeacher, type TrainTeacherOptions } from "./train.js";
 

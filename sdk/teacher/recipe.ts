@@ -8,6 +8,14 @@ import type { Schedule } from "../train/schedule.js";
 import { BOS, EOS, PAD, VOCAB_SIZE } from "../tasks/vocab.js";
 import { TASK_NAMES } from "../tasks/registry.js";
 
+/** From step `from` on, these replace the recipe's tasks, options or weights (what is left out stays). */
+export interface TeacherStage {
+  from: number;
+  tasks?: string[];
+  options?: Record<string, object>;
+  weights?: Record<string, number>;
+}
+
 export interface TeacherRecipe {
   model: ModelConfigInput;
   /** the tasks trained on (default: the whole suite) */
@@ -16,8 +24,8 @@ export interface TeacherRecipe {
   options: Record<string, object>;
   /** each task's share of the rows, relative (default 1 each) */
   weights: Record<string, number>;
-  /** every batch from one task (recall's long examples are not padded onto the short ones) */
-  byTask: boolean;
+  /** changes of mixture by step, in order of `from` */
+  stages: TeacherStage[];
   steps: number;
   batchSize: number;
   lr: number;
@@ -44,7 +52,7 @@ export const TEACHER_RECIPE: TeacherRecipe = {
   tasks: TASK_NAMES,
   options: {},
   weights: {},
-  byTask: true,
+  stages: [],
   steps: 2500,
   batchSize: 32,
   lr: 3e-3,

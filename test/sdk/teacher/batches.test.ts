@@ -1,0 +1,40 @@
+// The recipe's batches, stage by stage: each stage's tasks, options and weights hold from its step on.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { recipeBatches, recipeWith, stageAt } from "../../../sdk/teacher/index.js";
+import { suite } from "../../../sdk/tasks/suite.js";
+import { id } from "../../../sdk/tasks/vocab.js";
+
+const tag = (row: number[]) => row[1];
+
+test("stages switch the mixture at their step; batches are pure functions of the step", () => {
+  const r = recipeWith({
+    tasks: ["copy", "sort", "recall"],
+    options: { copy: { length: 4, maxLength: 8 }, sort: { items: 4 }, recall: { length: 40 } },
+    batchSize: 8,
+    stages: [
+      { from: 0, tasks: ["copy", "recall"] },
+      { from: 3 },
+      { from: 5, options: { recall: { length: 40, maxLength: 60 } }, weights: { copy: 0, sort: 0 } },
+    ],
+  });
+  const b = recipeBatches(r);
+  for (const i of [0, 1, 2])
+    assert.ok(
+      b(i).ids.every((row) => [id("copy"), id("recall")].includes(tag(row))),
+      `step ${i}`,
+    );
+  const mixed = [3, 4].flatMap((i) => b(i).ids.map(tag));
+  assert.ok(mixed.includes(id("sort")), "the whole mixture from step 3");
+  assert.deepEqual(b(3), suite(r.tasks, { seed: r.seed, options: r.options }).batches({ batchSize: 8 })(3));
+  const late = [5, 6, 7].flatMap((i) => b(i).ids);
+  assert.ok(late.every((row) => tag(row) === id("recall")));
+  assert.ok(
+    late.some((row) => row.length > 40),
+    "the last stage's recall reaches past 40 tokens",
+  );
+  assert.deepEqual(b(6), recipeBatches(r)(6));
+  assert.equal(stageAt(r, 4)?.from, 3);
+  assert.equal(stageAt(recipeWith({ stages: [{ from: 2 }] }), 1), undefined);
+});
