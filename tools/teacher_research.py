@@ -195,14 +195,22 @@ def batch(rows):
     return ids, lab
 
 
-def exact(W, cfg, rows, bs=100):
-    hits = 0
+TOKEN_ACC = {}
+
+
+def exact(W, cfg, rows, bs=100, name=None):
+    """Exact match of rows; the share of scored tokens right goes to TOKEN_ACC[name]."""
+    hits, right, total = 0, 0, 0
     with torch.no_grad():
         for s in range(0, len(rows), bs):
             ids, lab = batch(rows[s: s + bs])
             pred = families.forward(W, cfg, ids)[:, :-1].argmax(-1)   # [B, T-1]
             tgt = lab[:, 1:]
             hits += ((pred == tgt) | (tgt == -100)).all(-1).sum().item()
+            right += ((pred == tgt) & (tgt != -100)).sum().item()
+            total += (tgt != -100).sum().item()
+    if name:
+        TOKEN_ACC[name] = round(right / total, 3)
     return hits / len(rows)
 
 
@@ -236,6 +244,8 @@ def main():
     ap.add_argument("--lens", default="64,128,192,256", help="recall context lengths to score")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--save", default="")
+    ap.add_argument("--pre", default="", help="JSON {task: options}: the mixture of the first --pre-steps steps")
+    ap.add_argument("--pre-steps", type=int, default=0)
     ap.add_argument("--homog", action="store_true", help="each batch from one task (no padding of short rows to long ones)")
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -258,12 +268,17 @@ def main():
     lens = [int(x) for x in a.lens.split(",")] if "recall" in names else []
     by_len = {L: [recall(ev_rng, {**tasks["recall"], "length": L}) for _ in range(a.n)] for L in lens}
     print(json.dumps({"config": vars(a), "tasks": tasks, "params": nparams, "ff": ff}), flush=True)
+    pre = json.loads(a.pre) if a.pre else {}
+    pre_names = list(pre)
+    pre_weights = [pre[t].pop("weight", 1.0) for t in pre_names]
     rng = random.Random(a.seed)
     t0, scoring, losses = time.perf_counter(), 0.0, []
     for step in range(a.steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, a)
-        if a.homog:
+        if step < a.pre_steps:
+            rows = [FORMS[t](rng, pre[t]) for t in rng.choices(pre_names, pre_weights, k=a.batch)]
+        elif a.homog:
             t = rng.choices(names, weights)[0]
             rows = [FORMS[t](rng, tasks[t]) for _ in range(a.batch)]
         else:
@@ -278,10 +293,10 @@ def main():
         losses.append(loss.item())
         if (step + 1) % a.every == 0 or step + 1 == a.steps:
             s0 = time.perf_counter()
-            acc = {t: exact(W, cfg, evals[t]) for t in names}
+            acc = {t: exact(W, cfg, evals[t], name=t) for t in names}
             rl = {L: exact(W, cfg, by_len[L]) for L in lens}
             print(json.dumps({"step": step + 1, "s": round(s0 - t0 - scoring, 1), "loss": round(sum(losses) / len(losses), 4),
-                              "acc": acc, "recall_by_len": rl, "load": os.getloadavg()[0]}), flush=True)
+                              "acc": acc, "tok": dict(TOKEN_ACC), "recall_by_len": rl, "load": os.getloadavg()[0]}), flush=True)
             losses = []
             scoring += time.perf_counter() - s0
     if a.save:
