@@ -15,7 +15,8 @@
 //          --threads 1 (wasm and torch alike) --python /usr/bin/python3 --no-python
 //          --only stillroom|pytorch  --recipe '{"lr":0.01,"model":{"dModel":128}}' (merged into the
 //          recipe, model fields into its model)  --sequential (one after the other; default: both
-//          at once, one core each)  --save DIR (Stillroom's trained teacher, with recipe.json and
+//          at once, one core each)  --checkpoint DIR (resumable: a stopped run started again
+//          continues from its last --every step)  --save DIR (Stillroom's trained teacher, with recipe.json and
 //          its final scores)
 import { spawn } from "node:child_process";
 import { findTorchPython, flag } from "./cli.js";
@@ -50,13 +51,15 @@ interface Plan {
   lens: number[];
   threads: string;
   save: string;
+  /** fit's checkpoint folder: written every `every` steps, and a run started again resumes from it */
+  checkpoint: string;
 }
 
 /** What is scored: the default suite's tasks, then recall at each length ("recall@256"). */
 async function evalSets(p: Plan): Promise<{ names: string[]; tasks: Task[] }> {
   const sr = await import("../sdk/index.js");
   const s = sr.tasks.suite(p.recipe.tasks, { n: p.n });
-  const sweep = p.lens.map((L) => sr.tasks.recallAt(L, { n: p.n }));
+  const sweep = p.lens.map((L) => sr.eval.needleAt(L, { n: p.n })); // the task sr.eval.recallByLength asks
   return { names: [...s.names, ...p.lens.map((L) => `recall@${L}`)], tasks: [...s.tasks, ...sweep] };
 }
 
@@ -141,6 +144,7 @@ async function child(p: Plan): Promise<void> {
     weightDecay: r.weightDecay,
     seed: r.seed,
     quiet: true,
+    ...(p.checkpoint ? { checkpoint: { dir: p.checkpoint, every: p.every, keep: 1 } } : {}),
     onProgress: (e) => (e.step % p.every === 0 || e.step === p.steps) && score(e.step, e.loss, e.elapsedMs),
   });
   if (p.save && last) {
@@ -202,6 +206,7 @@ async function main(args: string[]): Promise<void> {
     lens: flag(args, "lens", defaultLens.join(",")).split(",").map(Number),
     threads: flag(args, "threads", "1"),
     save: flag(args, "save", ""),
+    checkpoint: flag(args, "checkpoint", ""),
   };
   const only = flag(args, "only", "");
   const dir = mkdtempSync(join(tmpdir(), "stillroom-teacher-"));

@@ -4,7 +4,7 @@
 export { winTie, taskAlpha, WinTieReport, type WinTieOptions, type WinTieRow } from "./win-tie.js";
 export { compare, Comparison, type Tasks } from "./compare.js";
 export { recallByLength, RecallByLength, type RecallByLengthOptions, type RecallPoint } from "./recall-by-length.js";
-export { needle, needleAt, needleMinLength, type NeedleOptions } from "./needle.js";
+export { needleAt, needleMinLength, type NeedleOptions } from "./needle.js";
 export { decodeCost, DecodeCost, stateBytes, type DecodeCostOptions, type DecodeCostRow } from "./decode-cost.js";
 export { scoreRecord, type Scores, type ScoreRow } from "./scores.js";
 export { bias, BiasReport, type BiasModel, type BiasOptions, type AttributeBias } from "./bias.js";

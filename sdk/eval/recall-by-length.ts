@@ -9,12 +9,13 @@ import { line } from "../viz/line.js";
 import { DISPLAY, type MimeBundle } from "../viz/mime.js";
 import { Table } from "../viz/table.js";
 import { throwIfCancelled } from "../runtime/cancel.js";
-import { needle, needleAt, needleMinLength } from "./needle.js";
+import { recall } from "../tasks/recall.js";
+import { needleAt, needleMinLength } from "./needle.js";
 
 export interface RecallByLengthOptions extends Pick<ScoreOptions, "batchSize"> {
-  /** pairs in the haystack (default 4) */
+  /** pairs in the haystack (default: the suite's recall, 8) */
   pairs?: number;
-  /** keys asked (default 1) */
+  /** keys asked (default: the suite's recall, 4) */
   queries?: number;
   /** examples per length (default 100) */
   n?: number;
@@ -31,6 +32,11 @@ export interface RecallPoint {
 
 export class RecallByLength {
   constructor(readonly rows: readonly RecallPoint[]) {}
+
+  /** The lowest accuracy over every model and length. */
+  get min(): number {
+    return Math.min(...this.rows.map((r) => r.accuracy));
+  }
 
   accuracy(model: string, length: number): number | undefined {
     return this.rows.find((r) => r.model === model && r.length === length)?.accuracy;
@@ -80,8 +86,8 @@ export async function recallByLength(
   }
   for (const [n, m] of Object.entries(models)) if (!(m instanceof Model)) throw new ArgumentError(`models.${n}`, m, "a model", w);
   if (!Array.isArray(lengths) || lengths.length === 0) throw new ArgumentError("lengths", lengths, "a non-empty array of token counts", w);
-  const pairs = opts.pairs ?? needle.defaults.pairs;
-  const queries = opts.queries ?? needle.defaults.queries;
+  const pairs = opts.pairs ?? recall.defaults.pairs;
+  const queries = opts.queries ?? recall.defaults.queries;
   const shortest = needleMinLength(pairs, queries);
   const longest = Math.min(...Object.values(models).map((m) => m.config.maxSeq));
   lengths.forEach((L, i) => {

@@ -14,14 +14,14 @@ export const COPY_TOKENS: readonly string[] = [...DIGITS, ...LETTERS, ...LM_WORD
 export interface CopyOptions {
   /** tokens to copy (default 30) */
   length: number;
-  /** when above length, each example's length is drawn uniformly from [length, maxLength] (default 60; 0: length) */
+  /** when above length, each example's length is drawn uniformly from [length, maxLength] (default 36; 0: length) */
   maxLength: number;
 }
 
 export const copy: TaskSpec<CopyOptions> = {
   name: "copy",
   description: "copy a string of distinct tokens",
-  defaults: { length: 30, maxLength: 60 },
+  defaults: { length: 30, maxLength: 36 },
   validate(o) {
     intIn("copy", "length", o.length, 1, COPY_TOKENS.length);
     if (o.maxLength !== 0) intIn("copy", "maxLength", o.maxLength, o.length, COPY_TOKENS.length);

@@ -20,7 +20,6 @@ export { SPECS, TASK_NAMES, HELD_OUT } from "./registry.js";
 export { TaskConfigError, type Example, type TaskSpec } from "./spec.js";
 export { tokenizer, TOKENS, VOCAB_SIZE, PAD, BOS, EOS, id, ids } from "./vocab.js";
 export { closers } from "./brackets.js";
-export { recallByLength, recallAt, RecallCurve, type RecallByLengthOptions, type RecallPoint } from "./recall-by-length.js";
 export { recallMinLength } from "./recall.js";
 export { addDigits } from "./add.js";
 export { SORT_SYMBOLS } from "./sort.js";

@@ -47,6 +47,12 @@ export const recall: TaskSpec<RecallOptions> = {
     const L = o.maxLength > o.length ? o.length + randInt(rng, o.maxLength - o.length + 1) : o.length;
     const keys = sample(rng, LETTERS, o.pairs);
     const values = keys.map(() => pick(rng, DIGITS));
+    // drawn before anything that depends on the length: at each length of a sweep the same pairs are asked
+    const asked = sample(
+      rng,
+      keys.map((_, i) => i),
+      o.queries,
+    );
     const hay: string[] = [];
     let k = 0;
     for (const isPair of layout(rng, o.pairs, L - recallMinLength(o.pairs, o.queries))) {
@@ -55,11 +61,6 @@ export const recall: TaskSpec<RecallOptions> = {
         k++;
       } else hay.push(pick(rng, LM_WORDS));
     }
-    const asked = sample(
-      rng,
-      keys.map((_, i) => i),
-      o.queries,
-    );
     return {
       prompt: [BOS, id("recall"), ...hay.map(id), id("=")],
       answer: [...asked.flatMap((i) => [id(keys[i]), id(values[i])]), EOS],

@@ -20,6 +20,9 @@ export interface SuiteOptions {
 export interface SuiteBatchesOptions extends TaskBatchesOptions {
   /** each task's share of the rows, relative (default 1 each); a task left out keeps 1 */
   weights?: Record<string, number>;
+  /** one task per batch, drawn by `weights` (default false: a task per row). Slower to learn from,
+   *  but a batch pads only to its own task's longest row: cheaper when one task is much longer. */
+  byTask?: boolean;
 }
 
 export class Suite implements Iterable<Task> {
@@ -48,7 +51,7 @@ export class Suite implements Iterable<Task> {
 
   /** Mixed batches: each row from a task drawn by `weights` (default: uniformly), padded to the
    *  batch's longest row unless seqLen is given; batch i is a pure function of (seed, i). Rows are
-   *  mixed within a batch: one task per batch trained far slower (bench/README.md). */
+   *  mixed within a batch: one task per batch trained far slower (bench/README.md), unless `byTask`. */
   batches(opts: SuiteBatchesOptions = {}): BatchStream {
     const B = opts.batchSize ?? 16;
     const seed = opts.seed ?? this.seed;
@@ -56,11 +59,12 @@ export class Suite implements Iterable<Task> {
     const total = cumulative.at(-1)!;
     return streamOf((i) => {
       const rng = rngFor(seed, `suite:${i}`);
-      const examples = Array.from({ length: B }, (_, b) => {
+      const draw = () => {
         const r = rng() * total;
-        const t = this.tasks[cumulative.findIndex((c) => c > r)];
-        return t.example((i * B + b) * 7919 + seed, "train");
-      });
+        return this.tasks[cumulative.findIndex((c) => c > r)];
+      };
+      const one = opts.byTask ? draw() : undefined;
+      const examples = Array.from({ length: B }, (_, b) => (one ?? draw()).example((i * B + b) * 7919 + seed, "train"));
       return rowsOf(examples, opts.seqLen);
     });
   }

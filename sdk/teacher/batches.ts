@@ -15,7 +15,7 @@ export function recipeBatches(recipe: TeacherRecipe): BatchStream {
     const tasks = st?.tasks ?? recipe.tasks;
     const options = Object.fromEntries(Object.entries({ ...recipe.options, ...st?.options }).filter(([t]) => tasks.includes(t)));
     const weights = Object.fromEntries(Object.entries(st?.weights ?? recipe.weights).filter(([t]) => tasks.includes(t)));
-    return suite(tasks, { seed: recipe.seed, options }).batches({ batchSize: recipe.batchSize, weights });
+    return suite(tasks, { seed: recipe.seed, options }).batches({ batchSize: recipe.batchSize, weights, byTask: st?.byTask });
   });
   return streamOf((i) => {
     const st = stageAt(recipe, i);

@@ -35,25 +35,27 @@ test("compare: every model on every task, as the tasks score them; a table, and 
 });
 
 test("the needle task: exactly `length` tokens, the answer bound to the asked key, the same pairs at every length", () => {
-  const short = needleAt(30, { pairs: 3 });
-  const long = needleAt(80, { pairs: 3 });
+  const short = needleAt(30, { pairs: 3, queries: 2 });
+  const long = needleAt(80, { pairs: 3, queries: 2 });
   for (let i = 0; i < 20; i++) {
     const a = short.example(i);
     const b = long.example(i);
     assert.equal(a.prompt.length + a.answer.length, 30);
     assert.equal(b.prompt.length + b.answer.length, 80);
     const text = tokenizer.decode(b.prompt);
-    const asked = tokenizer.decode([b.prompt[b.prompt.length - 2]!]);
-    const value = new RegExp(` ${asked} : (\\d) ,`).exec(text)![1];
-    assert.equal(tokenizer.decode([b.answer[0]!]), value, `example ${i}: ${text}`);
-    assert.deepEqual(a.answer, b.answer, "same key asked, same value");
+    for (const q of [0, 2]) {
+      const asked = tokenizer.decode([b.answer[q]!]);
+      const value = new RegExp(` ${asked} (\\d) `).exec(text)![1];
+      assert.equal(tokenizer.decode([b.answer[q + 1]!]), value, `example ${i}, query ${q / 2}: ${text}`);
+    }
+    assert.deepEqual(a.answer, b.answer, "same keys asked, same values");
   }
-  assert.throws(() => needleAt(10, { pairs: 3 }).example(0), /tasks\.recall: length = 10: expected an integer in \[19,/);
+  assert.throws(() => needleAt(10, { pairs: 3, queries: 2 }).example(0), /tasks\.recall: length = 10: expected an integer in \[14,/);
 });
 
 test("recallByLength: a row per model and length; lengths outside the models' range are refused", async () => {
   const a = create(CFG, { seed: 1 });
-  const r = await recallByLength({ a }, [24, 40], { n: 4 });
+  const r = await recallByLength({ a }, [24, 40], { n: 4, pairs: 4, queries: 1 });
   assert.deepEqual(
     r.rows.map((x) => [x.model, x.length, x.n]),
     [
@@ -62,8 +64,12 @@ test("recallByLength: a row per model and length; lengths outside the models' ra
     ],
   );
   await assert.rejects(
-    recallByLength({ a }, [97], { n: 4 }),
-    /lengths\[0\] = 97: expected an integer in \[23, 96\] \(4 pairs and 1 query need 23 tokens/,
+    recallByLength({ a }, [97], { n: 4, pairs: 4, queries: 1 }),
+    /lengths\[0\] = 97: expected an integer in \[14, 96\] \(4 pairs and 1 query need 14 tokens/,
+  );
+  await assert.rejects(
+    recallByLength({ a }, [24], { n: 4 }),
+    /lengths\[0\] = 24: expected an integer in \[28, 96\] \(8 pairs and 4 queries need 28 tokens/,
   );
   await assert.rejects(recallByLength({ a }, []), /lengths = \[\]: expected a non-empty array/);
   a.dispose();

@@ -11,7 +11,7 @@ import { useCpu } from "../train/helpers.js";
 before(useCpu);
 
 test("a short run learns the facts task; forced scoring agrees with greedy generation; scores display as a table", async () => {
-  const s = suite(["lm", "copy"], { seed: 0, n: 24, options: { lm: { context: 0 }, copy: { length: 3 } } });
+  const s = suite(["lm", "copy"], { seed: 0, n: 24, options: { lm: { context: 0 }, copy: { length: 3, maxLength: 0 } } });
   const model = create({ family: "llama", vocabSize: VOCAB_SIZE, dModel: 32, nLayers: 1, nHeads: 2, dFf: 64, maxSeq: 32 }, { seed: 0 });
   const n0 = tf.memory().numTensors;
   await fit(model, s.task("lm").batches({ batchSize: 16 }), { steps: 100, lr: 2e-2, warmup: 5, quiet: true });

@@ -7,6 +7,8 @@ import { closers } from "../../../sdk/tasks/brackets.js";
 import { addDigits } from "../../../sdk/tasks/add.js";
 import { recallMinLength } from "../../../sdk/tasks/recall.js";
 import { exampleRow } from "../../../sdk/tasks/task.js";
+import { withFiller } from "../../../sdk/tasks/filler.js";
+import { rngFor } from "../../../sdk/tasks/rng.js";
 import type { Example } from "../../../sdk/tasks/spec.js";
 
 const dec = (ids: number[]) => tokenizer.decode(ids).split(" ");
@@ -134,15 +136,20 @@ test("answers are right: copy, sort, add, count, brackets", () => {
     const ce = task("count").example(i);
     const letters = dec(ce.prompt).slice(2, -1);
     const ca = dec(ce.answer);
+    assert.equal(letters.filter((w) => w.length === 1).length, 20, "count: 20 letters among the filler");
     for (let q = 0; q + 1 < ca.length; q += 2) {
       assert.ok(ce.given![q] && !ce.given![q + 1]);
       assert.equal(Number(ca[q + 1]), letters.filter((w) => w === ca[q]).length, `count of ${ca[q]}`);
     }
 
     const be = task("brackets").example(i);
-    const idx = dec(be.prompt)
-      .slice(2, -1)
-      .map((w) => "()[]{}<>".indexOf(w));
+    const beWords = dec(be.prompt).slice(2, -1);
+    const idx = beWords.filter((w) => "()[]{}<>".includes(w)).map((w) => "()[]{}<>".indexOf(w));
+    assert.equal(idx.length, 24, "brackets: 24 brackets among the filler");
+    assert.ok(
+      beWords.filter((w) => !"()[]{}<>".includes(w)).every((w) => LM_WORDS.includes(w)),
+      "brackets: the rest is filler words",
+    );
     const close = dec(be.answer)
       .slice(0, -1)
       .map((w) => "()[]{}<>".indexOf(w));
@@ -161,8 +168,8 @@ test("counts are spread over 0 .. max, so no count is a safe guess", () => {
     const ca = dec(e.answer);
     for (let q = 1; q < ca.length - 1; q += 2) seen.set(ca[q], (seen.get(ca[q]) ?? 0) + 1);
   }
-  assert.equal(seen.size, 10);
-  assert.ok(Math.max(...seen.values()) < 0.2 * [...seen.values()].reduce((a, b) => a + b), "no count dominates");
+  assert.equal(seen.size, (task("count").options as { max: number }).max + 1);
+  assert.ok(Math.max(...seen.values()) < 0.25 * [...seen.values()].reduce((a, b) => a + b), "no count dominates");
 });
 
 test("easy variants are named options; bad options name field, value and range", () => {
@@ -172,7 +179,7 @@ test("easy variants are named options; bad options name field, value and range",
   assert.throws(() => task("sort", { item: 3 } as never), /no option "item"/);
   assert.throws(() => task("sort", { items: 37 }), /sort: items = 37: expected an integer in \[1, 36\]/);
   assert.throws(() => task("add", { digits: 0 }), /add: digits = 0/);
-  assert.throws(() => task("add", { reversed: "yes" } as never), /add: reversed = yes: expected true or false/);
+  assert.throws(() => task("add", { reversed: "yes" } as never), /add: reversed = "yes": expected true or false/);
   assert.throws(() => task("copy", { length: 10, maxLength: 5 }), /copy: maxLength = 5/);
   assert.throws(() => suite(["copy", "nope"]), /no task "nope"/);
 });
@@ -213,4 +220,16 @@ test("suite weights set each task's share of the rows", () => {
   assert.throws(() => s.batches({ weights: { recall: 1 } }), /a weight for "recall", which is not in the suite/);
   assert.throws(() => s.batches({ weights: { copy: -1 } }), /weights.copy = -1: expected a number >= 0/);
   assert.throws(() => s.batches({ weights: { copy: 0, sort: 0 } }), /every task has weight 0/);
+});
+
+test("filler keeps a task's tokens in order and adds only words of the small language", () => {
+  const rng = rngFor(3, "filler");
+  const own = ["(", "a", "[", "7", "]"];
+  const out = withFiller(rng, own, 9);
+  assert.equal(out.length, 14);
+  assert.deepEqual(
+    out.filter((w) => !LM_WORDS.includes(w)),
+    own,
+  );
+  assert.deepEqual(withFiller(rng, own, 0), own);
 });

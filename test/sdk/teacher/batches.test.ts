@@ -38,3 +38,25 @@ test("stages switch the mixture at their step; batches are pure functions of the
   assert.equal(stageAt(r, 4)?.from, 3);
   assert.equal(stageAt(recipeWith({ stages: [{ from: 2 }] }), 1), undefined);
 });
+
+test("a byTask stage draws one task per batch, by the weights, each padded to its own rows", () => {
+  const r = recipeWith({
+    tasks: ["copy", "recall"],
+    options: { copy: { length: 4, maxLength: 0 }, recall: { length: 40 } },
+    batchSize: 8,
+    stages: [{ from: 2, byTask: true, weights: { copy: 1, recall: 3 } }],
+  });
+  const b = recipeBatches(r);
+  assert.ok(
+    [0, 1].some((i) => new Set(b(i).ids.map(tag)).size === 2),
+    "rows mixed before the stage",
+  );
+  const tasks = Array.from({ length: 60 }, (_, k) => {
+    const ids = b(2 + k).ids;
+    assert.equal(new Set(ids.map(tag)).size, 1, `batch ${2 + k} holds one task`);
+    assert.equal(ids[0]!.length, tag(ids[0]!) === id("copy") ? 12 : 40, "padded to that task's rows only");
+    return tag(ids[0]!);
+  });
+  const recallShare = tasks.filter((t) => t === id("recall")).length / tasks.length;
+  assert.ok(recallShare > 0.55 && recallShare < 0.95, `recall's share of batches ${recallShare} (weight 3 of 4)`);
+});

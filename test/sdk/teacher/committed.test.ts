@@ -25,7 +25,7 @@ test("sr.models.teacher() loads it without training; a sample of every task and 
   assert.equal(events, 0, "loaded, not trained");
   const scores = await sr.tasks.suite(undefined, { n: 40 }).score(model);
   for (const r of scores.rows) assert.ok(r.accuracy >= 0.9, `${r.task}: ${r.accuracy} on the first 40 held-out examples`);
-  const curve = await sr.tasks.recallByLength(model, [64, model.config.maxSeq], { n: 40 });
+  const curve = await sr.eval.recallByLength({ teacher: model }, [64, model.config.maxSeq], { n: 40 });
   for (const r of curve.rows) assert.ok(r.accuracy >= 0.9, `recall at ${r.length} tokens: ${r.accuracy}`);
   model.dispose();
 });
