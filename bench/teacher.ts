@@ -21,7 +21,7 @@
 import { spawn } from "node:child_process";
 import { findTorchPython, flag } from "./cli.js";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -71,7 +71,8 @@ async function writeData(dir: string, p: Plan, withTrain: boolean): Promise<void
   const sr = await import("../sdk/index.js");
   const r = p.recipe;
   if (withTrain) {
-    const stream = sr.tasks.suite(r.tasks, { seed: r.seed, options: r.options }).batches({ batchSize: r.batchSize, weights: r.weights });
+    const { recipeBatches } = await import("../sdk/teacher/index.js");
+    const stream = recipeBatches(r); // stage by stage, as teacher() trains
     const widths = new Int32Array(p.steps);
     const chunks: Int8Array[] = [];
     for (let i = 0; i < p.steps; i++) {
@@ -107,6 +108,7 @@ async function child(p: Plan): Promise<void> {
   const sets = tasks.map((t) => sr.tasks.rowsOf(t.examples(p.n)) as Required<Batch>);
   let scoringMs = 0;
   let last: Point | undefined;
+  const points: Point[] = [];
   const score = (step: number, loss: number, elapsedMs: number) => {
     const t0 = performance.now();
     const acc: Record<string, number> = {};
@@ -132,6 +134,7 @@ async function child(p: Plan): Promise<void> {
       min: Math.min(...v),
       load: +loadavg()[0]!.toFixed(2),
     };
+    points.push(last);
     console.log(JSON.stringify(last));
     scoringMs += performance.now() - t0;
   };
@@ -153,7 +156,15 @@ async function child(p: Plan): Promise<void> {
       model,
       p.save,
       { ...r, steps: p.steps },
-      { trainMs: Math.round(last.train_s * 1000), scores: last.acc, n: p.n, load: last.load },
+      {
+        trainMs: Math.round(last.train_s * 1000),
+        scores: last.acc,
+        n: p.n,
+        load: last.load,
+        // the 1-minute load average at every scoring step: what else the machine was doing
+        loads: Object.fromEntries(points.map((q) => [q.step, q.load])),
+        cpus: cpus().length,
+      },
     );
     process.stderr.write(`[bench:teacher] saved the teacher in ${p.save}\n`);
   }
