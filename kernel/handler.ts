@@ -315,9 +315,10 @@ export class Handler {
 
   /**
    * Sends a cell's warnings when its check ends, as a stream message whose parent is the cell's
-   * request: JupyterLab and the classic Notebook keep a cell's output handlers after its reply
-   * (for display updates), so the warnings land in that cell. `checking` is false for a cell
-   * held until the service has loaded.
+   * request. JupyterLab keeps a cell's output handlers until the cell runs again, the classic
+   * Notebook only those of the cell run last, so the warnings land in that cell (in the classic
+   * Notebook, unless a later cell has started). `checking` is false for a cell held until the
+   * service has loaded.
    */
   private warnLater(scope: CellScope, check: Promise<string[]>, checking: boolean): void {
     const entry = { done: Promise.resolve(), checking };
