@@ -2,7 +2,9 @@
 // protected attributes, on a BiasData's test split:
 //   task accuracy and balanced accuracy;
 //   leakage per attribute: a fresh post-hoc attacker trained on the frozen train representations,
-//     its epoch chosen on val, scored on test (leakage.ts), beside the majority-group rate (chance);
+//     its epoch chosen on val, scored on test (leakage.ts), beside the majority-group rate (chance)
+//     and the label-only rate (the group guessed from the true task label: the floor leakage meets
+//     when the groups follow the labels and the model gets the task right);
 //   TPR-GAP and TPR-RMS of the task predictions across the attribute's groups (metrics.ts).
 // The model is anything that maps examples to representations and representations to task
 // logits: a DiffPrune core, or a core with subnetworks switched on.
@@ -13,7 +15,7 @@ import { BiasData, type BiasExample } from "../tasks/bias-data.js";
 import { DISPLAY, type MimeBundle } from "../viz/mime.js";
 import { Table } from "../viz/table.js";
 import { leakage, type AttackerOptions, type Leakage } from "./leakage.js";
-import { accuracy, balancedAccuracy, majorityRate, tprGaps } from "./metrics.js";
+import { accuracy, balancedAccuracy, labelOnlyRate, majorityRate, tprGaps } from "./metrics.js";
 
 export interface BiasModel {
   /** representations [N, C] of the examples, in evaluation mode */
@@ -37,6 +39,8 @@ export interface AttributeBias {
   attribute: string;
   groups: readonly string[];
   leakage: Leakage;
+  /** test accuracy of guessing the group from the true task label alone (metrics.ts labelOnlyRate) */
+  labelOnly: number;
   /** TPR gaps of the task predictions across this attribute's groups */
   tprGap: number;
   tprRms: number;
@@ -59,6 +63,7 @@ export class BiasReport {
       leakage: a.leakage.accuracy,
       "leakage bacc": a.leakage.balancedAccuracy,
       "majority rate": a.leakage.majority,
+      "label-only rate": a.labelOnly,
       "TPR-GAP": a.tprGap,
       "TPR-RMS": a.tprRms,
     }));
@@ -75,7 +80,7 @@ export class BiasReport {
   table(): Table {
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     const gap = (x: number) => x.toFixed(3);
-    const cols = ["task acc", "task bacc", "leakage", "leakage bacc", "majority rate"];
+    const cols = ["task acc", "task bacc", "leakage", "leakage bacc", "majority rate", "label-only rate"];
     return new Table(this.rows(), { format: { ...Object.fromEntries(cols.map((k) => [k, pct])), "TPR-GAP": gap, "TPR-RMS": gap } });
   }
 
@@ -129,7 +134,11 @@ export async function bias(model: BiasModel, data: BiasData, opts: BiasOptions):
         `leakage ${a} (${name})`,
       );
       const gaps = tprGaps(pred, truth, ys(data.test));
-      attributes.push({ attribute: a, groups, leakage: leak, tprGap: gaps.gap, tprRms: gaps.rms });
+      const labelOnly = labelOnlyRate(
+        { labels: data.train.map((e) => e.label), groups: ys(data.train) },
+        { labels: truth, groups: ys(data.test) },
+      );
+      attributes.push({ attribute: a, groups, leakage: leak, labelOnly, tprGap: gaps.gap, tprRms: gaps.rms });
     }
     return new BiasReport(name, task, attributes);
   } finally {

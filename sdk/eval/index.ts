@@ -9,5 +9,5 @@ export { decodeCost, DecodeCost, stateBytes, type DecodeCostOptions, type Decode
 export { scoreRecord, type Scores, type ScoreRow } from "./scores.js";
 export { bias, BiasReport, type BiasModel, type BiasOptions, type AttributeBias } from "./bias.js";
 export { leakage, ATTACKER_DEFAULTS, type AttackerOptions, type Leakage, type Labelled } from "./leakage.js";
-export { accuracy, balancedAccuracy, majorityRate, tprGaps, type TprGaps } from "./metrics.js";
+export { accuracy, balancedAccuracy, labelOnlyRate, majorityRate, tprGaps, type TprGaps } from "./metrics.js";
 export { tradeoffChart } from "./bias-chart.js";

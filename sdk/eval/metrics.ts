@@ -7,6 +7,9 @@
 //   TPR-GAP    = mean_y gap_y;   TPR-RMS = sqrt(mean_y gap_y^2)
 //
 // over the classes y that have examples in at least two groups.
+//
+// And what the task label alone tells about a group (labelOnlyRate): when the groups follow the
+// task labels, a representation good enough for the task gives that much away to any attacker.
 
 import { ArgumentError } from "../errors.js";
 
@@ -41,6 +44,40 @@ export function majorityRate(truth: ArrayLike<number>): number {
   const n = new Map<number, number>();
   for (let i = 0; i < truth.length; i++) n.set(truth[i], (n.get(truth[i]) ?? 0) + 1);
   return Math.max(...n.values()) / truth.length;
+}
+
+/**
+ * The accuracy of guessing each test example's group from its task label alone: the group most
+ * frequent among the fitting examples with that label (ties to the smallest group; a label they
+ * lack gets their overall most frequent group). A classifier that gets the task right lets an
+ * attacker reach about this rate from its representation, so leakage cannot drop below it without
+ * losing task accuracy; it equals the majority rate only when the groups do not follow the labels.
+ */
+export function labelOnlyRate(
+  fit: { labels: ArrayLike<number>; groups: ArrayLike<number> },
+  test: { labels: ArrayLike<number>; groups: ArrayLike<number> },
+): number {
+  same("labelOnlyRate (fit)", fit.groups, fit.labels);
+  same("labelOnlyRate (test)", test.groups, test.labels);
+  const counts = new Map<number, Map<number, number>>();
+  const overall = new Map<number, number>();
+  for (let i = 0; i < fit.labels.length; i++) {
+    const byGroup = counts.get(fit.labels[i]) ?? new Map<number, number>();
+    byGroup.set(fit.groups[i], (byGroup.get(fit.groups[i]) ?? 0) + 1);
+    counts.set(fit.labels[i], byGroup);
+    overall.set(fit.groups[i], (overall.get(fit.groups[i]) ?? 0) + 1);
+  }
+  const mode = (m: Map<number, number>) => {
+    let best = -1;
+    let bestCount = 0;
+    for (const [g, n] of m) if (n > bestCount || (n === bestCount && g < best)) [best, bestCount] = [g, n];
+    return best;
+  };
+  const fallback = mode(overall);
+  const guess = new Map([...counts].map(([y, m]) => [y, mode(m)]));
+  let hit = 0;
+  for (let i = 0; i < test.labels.length; i++) if ((guess.get(test.labels[i]) ?? fallback) === test.groups[i]) hit++;
+  return hit / test.labels.length;
 }
 
 export interface TprGaps {

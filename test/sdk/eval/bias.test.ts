@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { useCpu } from "../models/helpers.js";
 import { bias } from "../../../sdk/eval/bias.js";
 import { tradeoffChart } from "../../../sdk/eval/bias-chart.js";
-import { accuracy } from "../../../sdk/eval/metrics.js";
+import { accuracy, labelOnlyRate } from "../../../sdk/eval/metrics.js";
 import { tinyCore, tinyData } from "../diffprune/helpers.js";
 import { DISPLAY } from "../../../sdk/viz/mime.js";
 
@@ -30,6 +30,8 @@ test("eval.bias: task accuracy from the core's predictions, leakage and gaps per
     assert.ok(a.leakage.accuracy >= 0 && a.leakage.accuracy <= 1);
     assert.equal(a.leakage.epochs, 3);
     assert.ok(a.tprGap >= 0 && a.tprRms >= a.tprGap - 1e-12, "RMS >= mean");
+    const split = (xs: typeof data.test) => ({ labels: xs.map((e) => e.label), groups: xs.map((e) => e.attributes[a.attribute]) });
+    assert.equal(a.labelOnly, labelOnlyRate(split(data.train), split(data.test)));
   }
   assert.equal(report.get("age").groups.length, 2);
   assert.throws(() => report.get("race"), /attribute = "race": expected one of gender, age/);
@@ -37,7 +39,7 @@ test("eval.bias: task accuracy from the core's predictions, leakage and gaps per
   assert.match(bundle["text/html"], /<table/);
   assert.match(
     bundle["text/markdown"],
-    /\|model\|attribute\|task acc\|task bacc\|leakage\|leakage bacc\|majority rate\|TPR-GAP\|TPR-RMS\|/,
+    /\|model\|attribute\|task acc\|task bacc\|leakage\|leakage bacc\|majority rate\|label-only rate\|TPR-GAP\|TPR-RMS\|/,
   );
   assert.match(bundle["text/markdown"], /\|baseline\|gender\|\d+\.\d%\|/);
   const chart = tradeoffChart([report]);

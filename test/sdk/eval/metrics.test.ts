@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accuracy, balancedAccuracy, majorityRate, tprGaps } from "../../../sdk/eval/metrics.js";
+import { accuracy, balancedAccuracy, labelOnlyRate, majorityRate, tprGaps } from "../../../sdk/eval/metrics.js";
 
 test("accuracy, balanced accuracy (mean recall over the classes present) and the majority rate", () => {
   const truth = [0, 0, 0, 0, 1, 1, 2, 2, 2, 2];
@@ -40,4 +40,17 @@ test("TPR gaps: per class the spread of true-positive rates across groups; GAP t
   assert.equal(fair.gap, 0);
   assert.ok(Number.isNaN(tprGaps([0], [0], [0]).gap), "no class seen in two groups: no gap to report");
   assert.throws(() => tprGaps([0, 1], [0, 1], [0]), /groups = "1 values": expected as many as the labels \(2\)/);
+});
+
+test("label-only rate: each test group guessed as the most frequent group of its task label in the fitting split", () => {
+  // fit: label 0 -> groups 0,0,1 (guess 0); label 1 -> 1,1,1,0 (guess 1); label 2 -> 0,1 (tie: 0); overall group 1 (5 of 9)
+  const fit = { labels: [0, 0, 0, 1, 1, 1, 1, 2, 2], groups: [0, 0, 1, 1, 1, 1, 0, 0, 1] };
+  // test: label 0 group 0 hit, 0/1 miss, 1/1 hit, 2/0 hit, 2/1 miss, 3 (unseen -> 1)/1 hit
+  const test_ = { labels: [0, 0, 1, 2, 2, 3], groups: [0, 1, 1, 0, 1, 1] };
+  assert.equal(labelOnlyRate(fit, test_), 4 / 6);
+  // groups that do not follow the labels: the label-only rate is the majority rate's, 50% here
+  assert.equal(labelOnlyRate({ labels: [0, 0, 1, 1], groups: [0, 1, 0, 1] }, { labels: [0, 0, 1, 1], groups: [0, 1, 0, 1] }), 0.5);
+  // groups that are the labels: the label gives them away completely
+  assert.equal(labelOnlyRate({ labels: [0, 1, 2], groups: [0, 1, 2] }, { labels: [2, 1, 0, 0], groups: [2, 1, 0, 0] }), 1);
+  assert.throws(() => labelOnlyRate({ labels: [0, 1], groups: [0] }, test_), /labelOnlyRate \(fit\)/);
 });
