@@ -1,6 +1,7 @@
 // Task accuracy against leakage, one point per (model, attribute): the trade-off a debiasing method
 // is judged by (up and to the left is better). A dashed rule per attribute marks chance, the
-// majority-group rate.
+// majority-group rate; a grey dotted one the label-only rate, below which leakage goes only as
+// task accuracy does.
 
 import { Chart } from "../viz/chart.js";
 import { VEGA_LITE_SCHEMA } from "../viz/mime.js";
@@ -17,6 +18,9 @@ export function tradeoffChart(reports: readonly BiasReport[], opts: { title?: st
       attribute,
       majority,
     }),
+  );
+  const floor = [...new Map(list.flatMap((r) => r.attributes.map((a) => [a.attribute, a.labelOnly] as const)))].map(
+    ([attribute, labelOnly]) => ({ attribute, "label-only": labelOnly }),
   );
   const axis = (field: string, title: string) => ({ field, type: "quantitative", title, scale: { zero: false }, axis: { format: ".0%" } });
   return new Chart({
@@ -42,6 +46,11 @@ export function tradeoffChart(reports: readonly BiasReport[], opts: { title?: st
           color: { field: "model", type: "nominal", title: "model" },
           shape: { field: "attribute", type: "nominal", title: "attribute" },
         },
+      },
+      {
+        data: { values: floor },
+        mark: { type: "rule", strokeDash: [1, 3], color: "grey", tooltip: true },
+        encoding: { x: axis("label-only", "leakage (attacker accuracy)") },
       },
     ],
   });

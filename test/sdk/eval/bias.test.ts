@@ -49,6 +49,11 @@ test("eval.bias: task accuracy from the core's predictions, leakage and gaps per
     layers[0].data.values.map((v) => (v as { attribute: string }).attribute),
     ["gender", "age"],
   );
+  assert.deepEqual(
+    layers[2].data.values,
+    report.attributes.map((a) => ({ attribute: a.attribute, "label-only": a.labelOnly })),
+    "a rule per attribute at its label-only rate",
+  );
   await assert.rejects(bias(core, data, { attribute: "race" }), /attribute = "race": expected one of gender, age/);
   await assert.rejects(bias({} as never, data, { attribute: "gender" }), /model = \{\}: expected a model with represent/);
   core.dispose();
