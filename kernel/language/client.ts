@@ -18,8 +18,13 @@ export interface LanguageClientOptions {
   timeoutMs?: number;
   /** The same before the worker's warm-up is done: the first call waits for it (default 60 s). */
   startTimeoutMs?: number;
-  /** How many times a dead worker is replaced (default 2). */
+  /**
+   * How many times a dead worker is replaced within `restartWindowMs` (default 2 in 10 minutes): a
+   * worker that keeps dying stops being replaced, while one stopped now and then (a check that ran
+   * past the timeout on a machine busy with training) is replaced however long the kernel lives.
+   */
   maxRestarts?: number;
+  restartWindowMs?: number;
   /**
    * The worker's heap limit in MB (default 384; TypeScript with the SDK's types holds about 100).
    * V8 collects against it, so the worker's memory stays bounded however many cells run; a worker
@@ -47,7 +52,8 @@ export class LanguageClient implements LanguageTools {
   private ready = false;
   private replacing = false;
   private closed = false;
-  private restarts = 0;
+  /** When each replacement started, within the last restartWindowMs. */
+  private restarts: number[] = [];
   private nextId = 1;
   private downReason = "language worker is not running";
   /** A diagnostics call is waiting for the worker. */
@@ -59,6 +65,7 @@ export class LanguageClient implements LanguageTools {
   private readonly timeoutMs: number;
   private readonly startTimeoutMs: number;
   private readonly maxRestarts: number;
+  private readonly restartWindowMs: number;
   private readonly heapMb: number;
   private readyWaiters: ((times: ReadyTimes) => void)[] = [];
   /** Whether a worker is loaded and answering (diagnostics are not worth waiting for before). */
@@ -74,6 +81,7 @@ export class LanguageClient implements LanguageTools {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
     this.maxRestarts = options.maxRestarts ?? 2;
+    this.restartWindowMs = options.restartWindowMs ?? 10 * 60_000;
     this.heapMb = options.heapMb ?? 384;
   }
 
@@ -212,8 +220,10 @@ export class LanguageClient implements LanguageTools {
     this.rejectAll(reason);
     if (this.closed) return;
     log(`language service: ${reason}`);
-    if (this.restarts < this.maxRestarts) {
-      this.restarts++;
+    const now = performance.now();
+    this.restarts = this.restarts.filter((t) => now - t < this.restartWindowMs);
+    if (this.restarts.length < this.maxRestarts) {
+      this.restarts.push(now);
       this.replacing = true;
       this.start();
     } else {

@@ -157,20 +157,21 @@ test("offsets are UTF-16: an emoji before the cursor still completes", () => {
   ]);
 });
 
-test("steady state: completion and diagnostics of a small cell take tens of ms", (t) => {
+test("steady state: repeated completion and diagnostics of small cells stay right (their times are reported, not asserted)", (t) => {
   const completions: number[] = [];
   const checks: number[] = [];
   for (let i = 0; i < 15; i++) {
-    completions.push(timed(() => lang.complete(`p.no${"o".repeat(i % 2)}`, 4)).ms);
-    checks.push(timed(() => lang.diagnostics(`const d${i} = p.norm() + ${i};`)).ms);
+    const c = timed(() => lang.complete(`p.no${"o".repeat(i % 2)}`, 4));
+    assert.ok(c.value.matches.includes("norm"), `completion ${i}`);
+    completions.push(c.ms);
+    const d = timed(() => lang.diagnostics(`const d${i} = p.norm() + ${i};\nconst e${i}: string = d${i};`));
+    assert.deepEqual(d.value, ["line 2: Type 'number' is not assignable to type 'string'. (TS2322)"], `diagnostics ${i}`);
+    checks.push(d.ms);
   }
   const tfMs = median(Array.from({ length: 9 }, (_, i) => timed(() => lang.complete(`tf.m${"a".repeat(i % 2)}`, 4)).ms));
   t.diagnostic(
     `median completion ${median(completions).toFixed(1)} ms, tf. completion ${tfMs.toFixed(1)} ms, diagnostics ${median(checks).toFixed(1)} ms`,
   );
-  // Generous bounds (shared CI machines); typical numbers are in the diagnostic line above.
-  assert.ok(median(completions) < 250, `completion median ${median(completions)} ms`);
-  assert.ok(median(checks) < 250, `diagnostics median ${median(checks)} ms`);
 });
 
 test("the worker client answers by id, survives a failing call, and rejects at once when the worker is gone", async (t) => {
@@ -208,9 +209,45 @@ test("the worker client answers by id, survives a failing call, and rejects at o
     await new Promise((resolve) => setImmediate(resolve));
     const before = performance.now();
     await assert.rejects(client.complete("config.", 7), /exited|not running/);
-    assert.ok(performance.now() - before < 100, "rejects at once");
+    assert.ok(performance.now() - before < 2_000, "rejects at once, not after the 10 s call timeout");
   } finally {
     await client.close();
   }
   await assert.rejects(client.diagnostics("1"), /closed/);
+});
+
+test("a worker that dies now and then is replaced however long the kernel lives; one that keeps dying is not", async (t) => {
+  const alive = setInterval(() => {}, 1000); // an idle worker does not hold the process open (a kernel's sockets do)
+  t.after(() => clearInterval(alive));
+  const client = await startLanguageService({ maxRestarts: 1, restartWindowMs: 60_000 });
+  const replaced = async () => {
+    await client.thread!.terminate();
+    await new Promise((resolve) => setImmediate(resolve));
+    return client.thread !== null;
+  };
+  try {
+    client.addCell("const depth = 2;");
+    await client.whenReady();
+    assert.ok(await replaced(), "the first death is replaced");
+    await client.whenReady();
+    assert.equal(await replaced(), false, "a second death within the window is not");
+    await assert.rejects(client.complete("dep", 3), /exited|not running/);
+  } finally {
+    await client.close();
+  }
+  const again = await startLanguageService({ maxRestarts: 1, restartWindowMs: 1_000 });
+  try {
+    again.addCell("const depth = 2;");
+    await again.whenReady();
+    await again.thread!.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the window passes
+    await again.whenReady();
+    await again.thread!.terminate();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(again.thread !== null, "replaced again once the window has passed");
+    await again.whenReady();
+    assert.deepEqual((await again.complete("dep", 3)).matches, ["depth"], "the replacement has the cells");
+  } finally {
+    await again.close();
+  }
 });
