@@ -1,5 +1,5 @@
 // Kernels registered on the wasm backend: faster replacements (BatchMatMul by OpenBLAS or XNNPACK,
-// copy-free Identity and Cast, GatherV2 by rows) and the ones tfjs ships without (UnsortedSegmentSum, Einsum, and the rest
+// copy-free Identity and Cast, GatherV2 by rows, Slice without reading all of its input) and the ones tfjs ships without (UnsortedSegmentSum, Einsum, and the rest
 // by way of the cpu backend). Registered when sdk/backend loads, before the wasm backend
 // initializes (a replaced kernel keeps the stock setup, which binds the wasm function it calls).
 // Idempotent.
@@ -15,6 +15,7 @@ import { einsumKernel } from "./einsum.js";
 import { gatherKernel } from "./gather.js";
 import { guardWasmHeap } from "./heap-guard.js";
 import { identityKernel } from "./identity.js";
+import { sliceKernel } from "./slice.js";
 import { unsortedSegmentSumKernel } from "./unsorted-segment-sum.js";
 
 export interface WasmKernels {
@@ -53,6 +54,11 @@ export function registerWasmKernels(): WasmKernels {
   if (gather) {
     set({ ...gather, kernelFunc: gatherKernel(gather.kernelFunc) });
     result.replaced.push("GatherV2");
+  }
+  const slice = tf.getKernel("Slice", "wasm");
+  if (slice) {
+    set({ ...slice, kernelFunc: sliceKernel(slice.kernelFunc) });
+    result.replaced.push("Slice");
   }
   const cast = tf.getKernel("Cast", "wasm");
   if (cast) {

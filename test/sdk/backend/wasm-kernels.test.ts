@@ -1,5 +1,5 @@
 // The kernels sdk/backend registers on wasm, each against the cpu backend: BatchMatMul by OpenBLAS
-// and by XNNPACK (transposes, batches, broadcasts, ranks), GatherV2 by rows, Cast and Identity
+// and by XNNPACK (transposes, batches, broadcasts, ranks), GatherV2 by rows, Slice from a view, Cast and Identity
 // without copies, UnsortedSegmentSum (and gather's gradient, which needs it), Einsum, a kernel run
 // by way of the cpu backend; and no leaks. Own process: the wasm backend with one thread.
 
@@ -46,9 +46,9 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
 
 const rnd = (shape: number[], seed: number) => () => tf.randomNormal(shape, 0, 1, "float32", seed);
 
-test("the kernels are registered: BatchMatMul, Identity, GatherV2 and Cast replaced, UnsortedSegmentSum and Einsum added", () => {
+test("the kernels are registered: BatchMatMul, Identity, GatherV2, Slice and Cast replaced, UnsortedSegmentSum and Einsum added", () => {
   const r = registerWasmKernels();
-  assert.deepEqual(r.replaced, ["BatchMatMul", "Identity", "GatherV2", "Cast"]);
+  assert.deepEqual(r.replaced, ["BatchMatMul", "Identity", "GatherV2", "Slice", "Cast"]);
   for (const k of ["UnsortedSegmentSum", "Einsum", "Conv2DBackpropFilter"]) assert.ok(tf.getKernel(k, "wasm"), k);
   assert.ok(r.delegated.includes("Conv2DBackpropFilter"));
   assert.ok(!r.delegated.includes("Complex"));
@@ -342,4 +342,45 @@ test("a kernel wasm lacks runs by way of cpu: Conv2DBackpropFilter", async () =>
     (x, dy) => tf.engine().runKernel("Conv2DBackpropFilter", { x: x!, dy: dy! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
   );
   close(r.wasm, r.cpu, 1e-6, "Conv2DBackpropFilter");
+});
+
+test("Slice from a view of the heap matches cpu: every rank to 5, contiguous and strided parts, float32, int32 and bool", async () => {
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  let checked = 0;
+  for (let rank = 1; rank <= 5; rank++) {
+    for (let trial = 0; trial < 12; trial++) {
+      const shape = Array.from({ length: rank }, () => 1 + Math.floor(rand() * (rank > 3 ? 5 : 20)));
+      const begin = shape.map((n) => Math.floor(rand() * n));
+      const size = shape.map((n, d) => (rand() < 0.2 ? -1 : Math.floor(rand() * (n - begin[d]! + 1)))); // -1: to the end; 0: empty
+      const n = shape.reduce((a, b) => a * b, 1);
+      for (const dtype of ["float32", "int32", "bool"] as const) {
+        const values =
+          dtype === "bool"
+            ? Array.from({ length: n }, (_, i) => i % 3 === 0)
+            : Array.from({ length: n }, (_, i) => (dtype === "int32" ? i - 50 : i * 0.5 - 3));
+        const r = await both(
+          () => [tf.tensor(values, shape, dtype)],
+          (x) => tf.slice(x, begin, size),
+        );
+        assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu), `slice [${shape}] at [${begin}] size [${size}] ${dtype}`);
+        checked++;
+      }
+    }
+  }
+  assert.equal(checked, 5 * 12 * 3);
+  // the last position of [B, T, V] logits: B runs of V, no copy of the rest
+  const r = await both(
+    () => [tf.randomNormal([3, 40, 100], 0, 1, "float32", 1)],
+    (x) => tf.slice(x, [0, 39, 0], [3, 1, 100]),
+  );
+  assert.deepEqual(Array.from(r.wasm), Array.from(r.cpu));
+  const before = tf.memory().numTensors;
+  const x = tf.ones([4, 5]);
+  tf.slice(x, [1, 1], [2, 3]).dispose();
+  x.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensors left behind");
 });
