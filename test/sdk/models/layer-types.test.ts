@@ -205,3 +205,30 @@ test("a type whose module does not hold the weights it lists is caught when the 
     /buildModel: layer type "gated_misnamed" \(layer 1\) holds weights its layout does not name, or leaves some unused: model\.layers\.1\.self_attn\.gates/,
   );
 });
+
+test("create refuses a layer type whose init or build fails, and leaves no weights behind", () => {
+  const badInit: LayerType = {
+    name: "short_init_attention",
+    settings: () => ({}),
+    weights: (c) => [...selfAttentionWeights(c), { name: "gate", shape: [c.dModel], init: () => new Float32Array(3) }],
+    build: (c, _s, take) => new GatedAttention(buildSelfAttention(c, take), take("gate")),
+  };
+  const badBuild: LayerType = {
+    name: "failing_build_attention",
+    settings: () => ({}),
+    weights: (c) => selfAttentionWeights(c),
+    build: () => {
+      throw new Error("this mixer cannot be built");
+    },
+  };
+  registerLayerType(badInit);
+  registerLayerType(badBuild);
+  const before = tf.memory().numTensors;
+  assert.throws(
+    () => create({ ...MIXED, layerTypes: ["full_attention", "short_init_attention", "full_attention"] }),
+    /the init of model\.layers\.1\.self_attn\.gate gave 3 values; its shape \[16\] holds 16/,
+  );
+  assert.equal(tf.memory().numTensors, before, "the weights made before the refused init are freed");
+  assert.throws(() => create({ ...MIXED, layerTypes: ["full_attention", "full_attention", "failing_build_attention"] }), /cannot be built/);
+  assert.equal(tf.memory().numTensors, before, "every weight is freed when a mixer's build fails");
+});
