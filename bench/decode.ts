@@ -49,7 +49,8 @@ const teacher = sr.models.create(
     nLayers: layers,
     nHeads: heads,
     dFf: Math.round((8 / 3) * d),
-    maxSeq: longest + contexts.length * (warmup + tokens) + 8,
+    // room for what decodeCost adds after the longest prompt: rounds of tokens / rounds steps, rounded
+    maxSeq: longest + contexts.length * (warmup + rounds * Math.max(1, Math.round(tokens / rounds))) + 8,
   },
   { seed: 0 },
 );
