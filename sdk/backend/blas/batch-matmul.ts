@@ -3,7 +3,7 @@
 // tfjs will read it, so nothing is copied or repacked. A batch that meets a single matrix is one
 // product of Ba*M rows; a true batch is one sgemm per matrix (numpy broadcasting of the batch dims).
 import * as tf from "@tensorflow/tfjs-core";
-import { batchIndex } from "../wasm-kernels/batch-matmul.js";
+import { batchIndex, matMulSizes } from "../wasm-kernels/batch-matmul.js";
 import { alloc, heap } from "../wasm-kernels/heap.js";
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type Blas } from "./openblas.js";
 
@@ -16,21 +16,7 @@ export function blasBatchMatMulKernel(blas: () => Blas | null, fallback: tf.Kern
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as Attrs;
     if (!lib || a.dtype !== "float32" || b.dtype !== "float32") return fallback(args);
-    const ra = a.shape.length,
-      rb = b.shape.length;
-    const outerA = a.shape.slice(0, -2),
-      outerB = b.shape.slice(0, -2);
-    const Bb = tf.util.sizeFromShape(outerB);
-    const outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
-    const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-    const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-    const Kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
-    const N = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-    tf.util.assert(
-      K === Kb,
-      () =>
-        `matMul: inner sizes ${K} and ${Kb} of [${a.shape}] and [${b.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) differ`,
-    );
+    const { outerA, outerB, outer, Bb, M, K, N } = matMulSizes(a, b, transposeA, transposeB);
     if (M * N * K === 0) return fallback(args);
     const B = tf.util.sizeFromShape(outer);
     const out = alloc(args.backend, [...outer, M, N], "float32"); // [..., M, N]

@@ -17,22 +17,7 @@ export function batchMatMulKernel(stock: tf.KernelFunc): tf.KernelFunc {
     const { transposeA, transposeB } = args.attrs as unknown as Attrs;
     const backend = args.backend;
     if (a.dtype !== "float32" || b.dtype !== "float32") return stock(args);
-    const ra = a.shape.length,
-      rb = b.shape.length;
-    const outerA = a.shape.slice(0, -2),
-      outerB = b.shape.slice(0, -2);
-    const Ba = tf.util.sizeFromShape(outerA),
-      Bb = tf.util.sizeFromShape(outerB);
-    const outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
-    const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-    const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-    const Kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
-    const N = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-    tf.util.assert(
-      K === Kb,
-      () =>
-        `matMul: inner sizes ${K} and ${Kb} of [${a.shape}] and [${b.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) differ`,
-    );
+    const { outerA, outerB, outer, Ba, Bb, M, K, N } = matMulSizes(a, b, transposeA, transposeB);
     const outShape = [...outer, M, N];
     if (M * N * K === 0) return stock(args);
 
@@ -68,6 +53,24 @@ export function batchMatMulKernel(stock: tf.KernelFunc): tf.KernelFunc {
       free(backend, ...temps);
     }
   };
+}
+
+/** The sizes of a (batched) product a x b: outer dims, batch counts, M x K times K x N; refuses unequal K. */
+export function matMulSizes(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean) {
+  const ra = a.shape.length,
+    rb = b.shape.length;
+  const outerA = a.shape.slice(0, -2),
+    outerB = b.shape.slice(0, -2);
+  const outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const Kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const N = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  tf.util.assert(
+    K === Kb,
+    () => `matMul: inner sizes ${K} and ${Kb} of [${a.shape}] and [${b.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) differ`,
+  );
+  return { outerA, outerB, outer, Ba: tf.util.sizeFromShape(outerA), Bb: tf.util.sizeFromShape(outerB), M, K, N };
 }
 
 /** Output batch i -> the batch of an operand with outer dims `dims` (numpy broadcasting). */
