@@ -52,6 +52,9 @@ export interface Blas {
   threads(): number;
   /** false when the library cannot change its thread count */
   setThreads(n: number): boolean;
+  /** Another function of the same library, by its C declaration (koffi syntax); null when the
+   *  library lacks it. For float64 linear algebra beside the products (OpenBLAS ships LAPACK). */
+  symbol(decl: string): ((...args: unknown[]) => unknown) | null;
 }
 
 export type BlasLoad = { blas: Blas; error?: undefined } | { blas: null; error: string };
@@ -127,6 +130,7 @@ function open(): BlasLoad {
       file,
       name,
       sgemm,
+      symbol: (decl) => optional(decl) as ((...args: unknown[]) => unknown) | null,
       threads: () => (getThreads ? Number(getThreads()) : 1),
       setThreads: (n) => {
         if (!setNum) return false;

@@ -3,9 +3,11 @@
 // Only the k leading eigenvectors are formed (eighTop). Cheaper than a Jacobi SVD by an order of
 // magnitude at incremental PCA's sizes; the price is that a singular value is resolved only down to
 // about sqrt(eps) * S[0] (1.5e-8 relative): the leading directions, which are what is kept, are
-// accurate to ~eps * (S[0] / S[j])^2.
+// accurate to ~eps * (S[0] / S[j])^2. With the native path on, the Gram matrix, the eigenpairs and
+// the back-projection run in OpenBLAS's float64 BLAS and LAPACK (lapack.ts); otherwise in JavaScript.
 
 import { eighTop } from "./eigh.js";
+import { lapack, type Lapack } from "./lapack.js";
 import { type Matrix, matrix } from "./matrix.js";
 
 export interface TopSvd {
@@ -15,10 +17,42 @@ export interface TopSvd {
   Vt: Float64Array[];
 }
 
-/** The k leading singular values and right singular vectors of a (k <= min(m, n)). */
-export function topSvdByGram(a: Matrix, k: number): TopSvd {
-  const { rows: m, cols: n, data: x } = a;
+/** The k leading singular values and right singular vectors of a (k <= min(m, n)); `native`
+ *  false keeps it in JavaScript even when LAPACK is there (tests compare the two). */
+export function topSvdByGram(a: Matrix, k: number, native = true): TopSvd {
+  const { rows: m, cols: n } = a;
   if (!(Number.isInteger(k) && k >= 1 && k <= Math.min(m, n))) throw new Error(`topSvdByGram: k = ${k}: expected 1 .. min(${m}, ${n})`);
+  const lib = native ? lapack() : null;
+  return lib ? nativeTopSvd(lib, a, k) : jsTopSvd(a, k);
+}
+
+function nativeTopSvd(lib: Lapack, a: Matrix, k: number): TopSvd {
+  const { rows: m, cols: n, data: x } = a;
+  const side = Math.min(m, n);
+  const g = new Float64Array(side * side);
+  lib.gram(x, side, m <= n ? n : m, m > n, g); // [side, side]: A A^T or A^T A
+  const { values, vectors } = lib.eighTop(g, side, k); // vectors [k, side]
+  const S = values.map((v) => Math.sqrt(Math.max(0, v)));
+  let V = vectors;
+  if (m <= n) {
+    V = new Float64Array(k * n);
+    lib.matmul(vectors, x, k, m, n, V); // [k, n] = U^T A: row j is S_j v_j
+  }
+  const Vt = Array.from({ length: k }, (_, j) => unit(V.slice(j * n, (j + 1) * n)));
+  return { S, Vt };
+}
+
+/** v scaled to unit length (by its own length, which is S_j up to rounding after U^T A). */
+function unit(v: Float64Array): Float64Array {
+  let norm = 0;
+  for (let f = 0; f < v.length; f++) norm += v[f] * v[f];
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let f = 0; f < v.length; f++) v[f] /= norm;
+  return v;
+}
+
+function jsTopSvd(a: Matrix, k: number): TopSvd {
+  const { rows: m, cols: n, data: x } = a;
   const S = new Float64Array(k);
   const Vt: Float64Array[] = [];
   if (m <= n) {
@@ -41,13 +75,8 @@ export function topSvdByGram(a: Matrix, k: number): TopSvd {
         if (w === 0) continue;
         for (let f = 0; f < n; f++) v[f] += w * x[i * n + f];
       }
-      // normalise by the vector's own length (= S_j up to rounding), which keeps it unit length
-      let norm = 0;
-      for (let f = 0; f < n; f++) norm += v[f] * v[f];
-      norm = Math.sqrt(norm);
       S[j] = Math.sqrt(Math.max(0, values[j]));
-      if (norm > 0) for (let f = 0; f < n; f++) v[f] /= norm;
-      Vt.push(v);
+      Vt.push(unit(v));
     }
     return { S, Vt };
   }

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { fromRows, type Matrix, matmul, transpose } from "../../../sdk/lora/linalg/matrix.js";
 import { eigh, eighTop } from "../../../sdk/lora/linalg/eigh.js";
 import { topSvdByGram } from "../../../sdk/lora/linalg/gram-svd.js";
+import { lapack } from "../../../sdk/lora/linalg/lapack.js";
 import { qr } from "../../../sdk/lora/linalg/qr.js";
 import { svd } from "../../../sdk/lora/linalg/svd.js";
 
@@ -116,18 +117,46 @@ for (const [what, decompose] of [
   });
 }
 
-test("topSvdByGram: the leading singular values and right vectors equal the Jacobi SVD's on both orientations", () => {
-  for (const name of ["tall", "wide", "square", "weight", "rank3"]) {
-    const c = fx.svd[name];
-    const a = fromRows(c.a);
-    const k = Math.min(3, c.s.length);
-    const { S, Vt } = topSvdByGram(a, k);
-    for (let j = 0; j < k; j++) {
-      assert.ok(Math.abs(S[j] - c.s[j]) <= 1e-12 * c.s[0], `${name}: S[${j}]`);
-      let dot = 0;
-      for (let f = 0; f < Vt[j].length; f++) dot += Vt[j][f] * c.vt[j][f];
-      assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-10, `${name}: v_${j}`);
+test("topSvdByGram: the leading singular values and right vectors equal numpy's on both orientations, in LAPACK and in JavaScript", () => {
+  // the machine this runs on has OpenBLAS (the set-up installs it): the native path must be there
+  assert.ok(lapack(), "OpenBLAS's LAPACK (dsyrk, dgemm, dsyevr) loads");
+  for (const native of [true, false]) {
+    for (const name of ["tall", "wide", "square", "weight", "rank3"]) {
+      const c = fx.svd[name];
+      const a = fromRows(c.a);
+      const k = Math.min(3, c.s.length);
+      const { S, Vt } = topSvdByGram(a, k, native);
+      const where = `${native ? "LAPACK" : "JavaScript"}, ${name}`;
+      for (let j = 0; j < k; j++) {
+        assert.ok(Math.abs(S[j] - c.s[j]) <= 1e-12 * c.s[0], `${where}: S[${j}]`);
+        let dot = 0;
+        for (let f = 0; f < Vt[j].length; f++) dot += Vt[j][f] * c.vt[j][f];
+        assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-10, `${where}: v_${j}`);
+      }
     }
   }
   assert.throws(() => topSvdByGram(fromRows([[1, 2]]), 2), /topSvdByGram: k = 2: expected 1 \.\. min\(1, 2\)/);
+});
+
+test("topSvdByGram: LAPACK and JavaScript agree at incremental PCA's sizes (97 x 128 and 400 x 64, k = 16)", () => {
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31 - 0.5;
+  };
+  for (const [m, n] of [
+    [97, 128],
+    [400, 64],
+  ]) {
+    // graded columns, so the 16 leading values are distinct
+    const a = fromRows(Array.from({ length: m }, () => Array.from({ length: n }, (_, f) => rand() * (1 + 20 / (1 + f)))));
+    const js = topSvdByGram(a, 16, false);
+    const na = topSvdByGram(a, 16, true);
+    for (let j = 0; j < 16; j++) {
+      assert.ok(Math.abs(na.S[j] - js.S[j]) <= 1e-10 * js.S[0], `[${m}, ${n}] S[${j}]: ${na.S[j]} vs ${js.S[j]}`);
+      let dot = 0;
+      for (let f = 0; f < n; f++) dot += na.Vt[j][f] * js.Vt[j][f];
+      assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-8, `[${m}, ${n}] v_${j}: |cos| = ${Math.abs(dot)}`);
+    }
+  }
 });
