@@ -5,7 +5,7 @@
 //    (sr.models.teacher()), LoRA on every linear at r 8 / alpha 16, rho 2, tau 0.99, the held-out
 //    tasks (sr.tasks.HELD_OUT) in batches of 16; sr.eva.collect + sr.eva.init timed, then the
 //    fine-tuning (sr.train.fit, 1000 steps, lr 3e-3) that starts from that init. Goal: init <= 1% of
-//    fine-tuning.
+//    fine-tuning. Also timed: the forward passes alone over the batches collect used (its floor).
 // 2. For one attention input (d = dModel) and one down_proj input (d = dFf): the rows EVA keeps from
 //    each batch, fed to IncrementalPCA.partialFit, against an SVD of every row seen so far (what a
 //    non-incremental PCA would redo per batch), both in float64 with the same Jacobi SVD.
@@ -38,6 +38,13 @@ async function initAgainstFineTuning() {
   const t1 = performance.now();
   const init = sr.eva.init(acts, { alpha: 2 * R });
   const t2 = performance.now();
+  // the floor under collect: the same batches' forward passes alone (no hooks, no PCA)
+  const tf0 = performance.now();
+  for (let i = 0; i < acts.iterations; i++) {
+    const b = data(i);
+    sr.tf.tidy(() => model.hidden(b.ids, { attentionMask: b.mask, labels: b.labels, training: false })).dispose();
+  }
+  const forwardMs = performance.now() - tf0;
   const adapter = sr.lora.attach(model, { init });
   console.error(`eva: ${acts.summary()}; fine-tuning ${STEPS} steps`);
   const t3 = performance.now();
@@ -47,9 +54,11 @@ async function initAgainstFineTuning() {
   const common = { backend: sr.backend.info().name, steps: STEPS, batch: BATCH, r: R, rho: RHO, tau: TAU };
   emit({ metric: "eva_collect_ms", value: t1 - t0, unit: "ms", batches: acts.iterations, converged: acts.converged, ...common });
   emit({ metric: "eva_init_ms", value: t2 - t1, unit: "ms", ...common });
+  emit({ metric: "eva_forward_only_ms", value: forwardMs, unit: "ms", batches: acts.iterations, ...common });
   emit({ metric: "finetune_ms", value: t4 - t3, unit: "ms", final_loss: history.finalLoss, trainable: adapter.numParams(), ...common });
   emit({ metric: "finetune_accuracy", value: scores.rows.map((r) => ({ task: r.task, accuracy: r.accuracy })), ...common });
   emit({ ratio: "eva_collect_and_init/finetune", value: (t2 - t0) / (t4 - t3), goal: 0.01 });
+  emit({ ratio: "forward_only/finetune", value: forwardMs / (t4 - t3) });
   adapter.detach();
   model.dispose();
 }
