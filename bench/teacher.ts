@@ -71,12 +71,18 @@ async function writeData(dir: string, p: Plan, withTrain: boolean): Promise<void
   const sr = await import("../sdk/index.js");
   const r = p.recipe;
   if (withTrain) {
-    const { recipeBatches } = await import("../sdk/teacher/index.js");
-    const stream = recipeBatches(r); // stage by stage, as teacher() trains
-    const widths = new Int32Array(p.steps);
+    const { phaseBatches } = await import("../sdk/teacher/index.js");
+    // stage by stage and phase by phase, as teacher() trains
+    const steps = phaseSteps(p);
+    const at = (i: number): Required<Batch> => {
+      let k = 0;
+      while (i >= steps[k]!) i -= steps[k++]!;
+      return phaseBatches(r, k)(i) as Required<Batch>;
+    };
+    const widths = new Int32Array(steps.reduce((a, b) => a + b, 0));
     const chunks: Int8Array[] = [];
-    for (let i = 0; i < p.steps; i++) {
-      const b = stream(i) as Required<Batch>;
+    for (let i = 0; i < widths.length; i++) {
+      const b = at(i);
       widths[i] = b.ids[0].length;
       chunks.push(Int8Array.from([...b.ids.flat(), ...b.labels.flat()]));
     }
@@ -93,6 +99,11 @@ async function writeData(dir: string, p: Plan, withTrain: boolean): Promise<void
   const { toHfConfig } = await import("../sdk/io/hf-config.js");
   const hf = toHfConfig(sr.models.config(r.model));
   writeFileSync(join(dir, "plan.json"), JSON.stringify({ ...r, hf, steps: p.steps, B: r.batchSize, T, n: p.n, names }));
+}
+
+/** Steps of each phase: --steps replaces the first phase's. */
+function phaseSteps(p: Plan): number[] {
+  return [p.steps, ...(p.recipe.phases ?? []).map((q) => q.steps)];
 }
 
 // ---- the Stillroom side (a child process, so its backend and threads are its own) ----------
@@ -138,18 +149,28 @@ async function child(p: Plan): Promise<void> {
     console.log(JSON.stringify(last));
     scoringMs += performance.now() - t0;
   };
-  const { recipeBatches } = await import("../sdk/teacher/index.js");
-  await sr.train.fit(model, recipeBatches(r), {
-    steps: p.steps,
-    lr: r.lr,
-    warmup: Math.min(r.warmup, p.steps),
-    schedule: r.schedule,
-    weightDecay: r.weightDecay,
-    seed: r.seed,
-    quiet: true,
-    ...(p.checkpoint ? { checkpoint: { dir: p.checkpoint, every: p.every, keep: 1 } } : {}),
-    onProgress: (e) => (e.step % p.every === 0 || e.step === p.steps) && score(e.step, e.loss, e.elapsedMs),
-  });
+  const { phaseBatches, phaseSchedule } = await import("../sdk/teacher/index.js");
+  // phase by phase (a fresh AdamW each), steps and time counted across phases
+  let before = 0,
+    beforeMs = 0;
+  for (let k = 0; k <= (r.phases?.length ?? 0); k++) {
+    const sch = phaseSchedule(r, k);
+    const steps = k === 0 ? p.steps : sch.steps;
+    const dir = p.checkpoint && (k === 0 ? p.checkpoint : `${p.checkpoint}-phase${k + 1}`);
+    const history = await sr.train.fit(model, phaseBatches(r, k), {
+      steps,
+      lr: sch.lr,
+      warmup: Math.min(sch.warmup, steps),
+      schedule: sch.schedule,
+      weightDecay: r.weightDecay,
+      seed: r.seed,
+      quiet: true,
+      ...(dir ? { checkpoint: { dir, every: p.every, keep: 1 } } : {}),
+      onProgress: (e) => (e.step % p.every === 0 || e.step === steps) && score(before + e.step, e.loss, beforeMs + e.elapsedMs),
+    });
+    before += steps;
+    beforeMs += history.elapsedMs;
+  }
   if (p.save && last) {
     const { saveTeacher } = await import("../sdk/teacher/index.js");
     await saveTeacher(
@@ -172,9 +193,20 @@ async function child(p: Plan): Promise<void> {
 
 // ---- the parent: data, both sides, the table -------------------------------------------------
 
+/** The sides running now: a stopped bench stops them too (a trainer left behind holds a core for an hour). */
+const running = new Set<ReturnType<typeof spawn>>();
+let dataDir: string | null = null;
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+  process.on(sig, () => {
+    for (const p of running) p.kill("SIGTERM");
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    process.exit(130);
+  });
+
 function runSide(name: string, cmd: string, argv: string[]): Promise<Point[]> {
   return new Promise((resolve) => {
     const proc = spawn(cmd, argv, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(proc);
     const points: Point[] = [];
     let buf = "",
       err = "";
@@ -197,6 +229,7 @@ function runSide(name: string, cmd: string, argv: string[]): Promise<Point[]> {
       if (name === "stillroom") process.stderr.write(d);
     });
     proc.on("close", (code) => {
+      running.delete(proc);
       if (code !== 0) process.stderr.write(`[bench:teacher] ${name} failed (${code}): ${err.slice(-600)}\n`);
       resolve(points);
     });
@@ -221,6 +254,7 @@ async function main(args: string[]): Promise<void> {
   };
   const only = flag(args, "only", "");
   const dir = mkdtempSync(join(tmpdir(), "stillroom-teacher-"));
+  dataDir = dir;
   try {
     const py = args.includes("--no-python") || only === "stillroom" ? null : findTorchPython(flag(args, "python", ""));
     if (!py && only !== "stillroom") process.stderr.write("[bench:teacher] no python3 with torch: Stillroom only\n");

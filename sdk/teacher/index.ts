@@ -13,10 +13,19 @@ import { COMMITTED_DIR, readRecipeFile, saveTeacher, teacherDir } from "./checkp
 import { recipeHash, recipeWith, type TeacherRecipe } from "./recipe.js";
 import { trainTeacher, type TrainTeacherOptions } from "./train.js";
 
-export { TEACHER_RECIPE, TASKS_FORMAT, recipeHash, recipeWith, type TeacherRecipe, type TeacherStage } from "./recipe.js";
-export { recipeBatches, stageAt } from "./batches.js";
+export {
+  TEACHER_RECIPE,
+  TASKS_FORMAT,
+  recipeHash,
+  recipeWith,
+  totalSteps,
+  type TeacherPhase,
+  type TeacherRecipe,
+  type TeacherStage,
+} from "./recipe.js";
+export { phaseBatches, recipeBatches, stageAt } from "./batches.js";
 export { COMMITTED_DIR, cacheRoot, teacherDir, readRecipeFile, saveTeacher, type RecipeFile } from "./checkpoint.js";
-export { trainTeacher, type TrainTeacherOptions } from "./train.js";
+export { phaseSchedule, trainTeacher, type TrainTeacherOptions } from "./train.js";
 
 export interface TeacherOptions extends TrainTeacherOptions {
   /** train even when a checkpoint for the recipe exists (default false) */

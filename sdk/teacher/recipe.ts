@@ -18,6 +18,18 @@ export interface TeacherStage {
   byTask?: boolean;
 }
 
+/** A later phase of training: a fresh AdamW and schedule (a warm restart) on the weights the phases
+ *  before it left, with a mixture of its own. Its batches continue the recipe's step count, so it
+ *  never sees a batch of an earlier phase again. */
+export interface TeacherPhase {
+  steps: number;
+  lr: number;
+  warmup: number;
+  schedule: Schedule;
+  /** changes of mixture; `from` counts from the phase's first step (before the first: the recipe's own tasks, options and weights) */
+  stages: TeacherStage[];
+}
+
 export interface TeacherRecipe {
   model: ModelConfigInput;
   /** the tasks trained on (default: the whole suite) */
@@ -35,6 +47,8 @@ export interface TeacherRecipe {
   schedule: Schedule;
   weightDecay: number;
   seed: number;
+  /** phases after the first `steps` (default none) */
+  phases?: TeacherPhase[];
 }
 
 /** The recipe of the committed checkpoint; bench/README.md has what it scores, how long it trains and why. */
@@ -71,6 +85,11 @@ export const TEACHER_RECIPE: TeacherRecipe = {
   weightDecay: 0.01,
   seed: 0,
 };
+
+/** All the recipe's optimizer steps, its phases' included. */
+export function totalSteps(r: TeacherRecipe): number {
+  return r.steps + (r.phases ?? []).reduce((sum, p) => sum + p.steps, 0);
+}
 
 /** Bump when task generators change: weights trained on the old examples no longer match the recipe. */
 export const TASKS_FORMAT = 4;

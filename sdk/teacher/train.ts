@@ -1,10 +1,11 @@
-// Training the teacher from its recipe: its mixed batches, AdamW with the recipe's schedule.
+// Training the teacher from its recipe: its mixed batches, AdamW with the recipe's schedule, then
+// each later phase with a fresh AdamW and schedule of its own.
 
 import { create } from "../models/create.js";
 import type { Model } from "../models/model.js";
 import { fit } from "../train/fit.js";
 import type { ProgressEvent } from "../train/options.js";
-import { recipeBatches } from "./batches.js";
+import { phaseBatches } from "./batches.js";
 import type { TeacherRecipe } from "./recipe.js";
 
 export interface TrainTeacherOptions {
@@ -13,19 +14,26 @@ export interface TrainTeacherOptions {
   quiet?: boolean;
 }
 
+/** The optimizer settings of phase k (0: the recipe's own). */
+export function phaseSchedule(recipe: TeacherRecipe, k: number): Pick<TeacherRecipe, "steps" | "lr" | "warmup" | "schedule"> {
+  const p = k === 0 ? recipe : recipe.phases?.[k - 1];
+  if (!p) throw new Error(`teacher: no phase ${k} (the recipe has ${(recipe.phases?.length ?? 0) + 1})`);
+  return { steps: p.steps, lr: p.lr, warmup: p.warmup, schedule: p.schedule };
+}
+
 /** A fresh model trained on the recipe (nothing cached or saved). */
 export async function trainTeacher(recipe: TeacherRecipe, opts: TrainTeacherOptions = {}): Promise<Model> {
   const model = create(recipe.model, { seed: recipe.seed });
-  await fit(model, recipeBatches(recipe), {
-    steps: recipe.steps,
-    lr: recipe.lr,
-    warmup: recipe.warmup,
-    schedule: recipe.schedule,
-    weightDecay: recipe.weightDecay,
-    seed: recipe.seed,
-    label: "teacher",
-    onProgress: opts.onProgress,
-    quiet: opts.quiet,
-  });
+  const phases = (recipe.phases?.length ?? 0) + 1;
+  for (let k = 0; k < phases; k++) {
+    await fit(model, phaseBatches(recipe, k), {
+      ...phaseSchedule(recipe, k),
+      weightDecay: recipe.weightDecay,
+      seed: recipe.seed,
+      label: phases === 1 ? "teacher" : `teacher, phase ${k + 1} of ${phases}`,
+      onProgress: opts.onProgress,
+      quiet: opts.quiet,
+    });
+  }
   return model;
 }

@@ -4,6 +4,7 @@ import { suite, task } from "../../../sdk/tasks/suite.js";
 import { TASK_NAMES } from "../../../sdk/tasks/registry.js";
 import { TOKENS, VOCAB_SIZE, tokenizer, id, DIGITS, LETTERS, LM_WORDS } from "../../../sdk/tasks/vocab.js";
 import { closers } from "../../../sdk/tasks/brackets.js";
+import { SORT_SYMBOLS } from "../../../sdk/tasks/sort.js";
 import { addDigits } from "../../../sdk/tasks/add.js";
 import { recallMinLength } from "../../../sdk/tasks/recall.js";
 import { exampleRow } from "../../../sdk/tasks/task.js";
@@ -118,6 +119,15 @@ test("answers are right: copy, sort, add, count, brackets", () => {
     );
     assert.equal(new Set(items).size, items.length, "sort: distinct");
     assert.notDeepEqual(items, s.answer.slice(0, -1), "sort: the prompt is not already sorted");
+
+    // sort with filler: the same items in the same order among filler words, which are not sorted
+    const f = task("sort", { items: 12, filler: 40 }).example(i);
+    assert.equal(f.prompt.length, 12 + 40 + 3);
+    const shown = f.prompt.slice(2, -1);
+    const sortable = new Set(SORT_SYMBOLS.map(id));
+    const own = shown.filter((t) => sortable.has(t));
+    assert.equal(own.length, 12, "sort: filler words share no token with the items");
+    assert.deepEqual(f.answer.slice(0, -1), [...own].sort((x, y) => x - y));
 
     // add: the digits read least significant first are the numbers; their sum is the answer
     const ad = dec(task("add").example(i).prompt);

@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { recipeBatches, recipeWith, stageAt } from "../../../sdk/teacher/index.js";
+import { phaseBatches, recipeBatches, recipeWith, stageAt, totalSteps } from "../../../sdk/teacher/index.js";
 import { suite } from "../../../sdk/tasks/suite.js";
 import { id } from "../../../sdk/tasks/vocab.js";
 
@@ -35,8 +35,8 @@ test("stages switch the mixture at their step; batches are pure functions of the
     "the last stage's recall reaches past 40 tokens",
   );
   assert.deepEqual(b(6), recipeBatches(r)(6));
-  assert.equal(stageAt(r, 4)?.from, 3);
-  assert.equal(stageAt(recipeWith({ stages: [{ from: 2 }] }), 1), undefined);
+  assert.equal(stageAt(r.stages, 4)?.from, 3);
+  assert.equal(stageAt([{ from: 2 }], 1), undefined);
 });
 
 test("a byTask stage draws one task per batch, by the weights, each padded to its own rows", () => {
@@ -59,4 +59,30 @@ test("a byTask stage draws one task per batch, by the weights, each padded to it
   });
   const recallShare = tasks.filter((t) => t === id("recall")).length / tasks.length;
   assert.ok(recallShare > 0.55 && recallShare < 0.95, `recall's share of batches ${recallShare} (weight 3 of 4)`);
+});
+
+test("a phase's batches continue the step count with its own stages; phase 0 is the recipe's", () => {
+  const r = recipeWith({
+    tasks: ["copy", "sort"],
+    options: { copy: { length: 4, maxLength: 8 }, sort: { items: 4 } },
+    batchSize: 4,
+    steps: 3,
+    stages: [],
+    phases: [
+      { steps: 2, lr: 1e-3, warmup: 0, schedule: "constant", stages: [{ from: 0, tasks: ["sort"] }] },
+      { steps: 4, lr: 1e-3, warmup: 0, schedule: "constant", stages: [{ from: 1, tasks: ["copy"] }] },
+    ],
+  });
+  assert.equal(totalSteps(r), 9);
+  assert.deepEqual(phaseBatches(r, 0)(2), recipeBatches(r)(2));
+  const mixed = suite(r.tasks, { seed: r.seed, options: r.options }).batches({ batchSize: 4 });
+  const sortOnly = suite(["sort"], { seed: r.seed, options: { sort: r.options.sort! } }).batches({ batchSize: 4 });
+  const copyOnly = suite(["copy"], { seed: r.seed, options: { copy: r.options.copy! } }).batches({ batchSize: 4 });
+  // phase 1 is global steps 3-4, phase 2 steps 5-8: its step 0 has no stage yet (the recipe's mixture)
+  assert.deepEqual(phaseBatches(r, 1)(0), sortOnly(3));
+  assert.deepEqual(phaseBatches(r, 1)(1), sortOnly(4));
+  assert.deepEqual(phaseBatches(r, 2)(0), mixed(5));
+  assert.deepEqual(phaseBatches(r, 2)(3), copyOnly(8));
+  assert.notDeepEqual(phaseBatches(r, 1)(0), phaseBatches(r, 1)(1));
+  assert.throws(() => phaseBatches(r, 3), /no phase 3 \(the recipe has 3\)/);
 });

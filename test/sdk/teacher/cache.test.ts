@@ -13,6 +13,8 @@ import {
   recipeWith,
   teacherDir,
   readRecipeFile,
+  trainTeacher,
+  phaseBatches,
   TEACHER_RECIPE,
   type TeacherRecipe,
 } from "../../../sdk/teacher/index.js";
@@ -28,6 +30,7 @@ const tiny: Partial<TeacherRecipe> = {
   steps: 3,
   batchSize: 4,
   warmup: 0,
+  phases: [],
 };
 
 test("the recipe hash is stable under key order and changes with the recipe", () => {
@@ -72,4 +75,30 @@ test("another recipe trains once and is cached under STILLROOM_CACHE; retrain tr
   assert.equal(events, 3, "retrain trains even when cached");
   tf.dispose([la, lb]);
   for (const m of [a, b, c]) m.dispose();
+});
+
+test("a recipe's phases train after its steps, each with a fresh optimizer, on the weights before them", async () => {
+  const phased = recipeWith({
+    ...tiny,
+    phases: [{ steps: 2, lr: 1e-2, warmup: 0, schedule: "constant", stages: [{ from: 0, tasks: ["copy"] }] }],
+  });
+  let events = 0;
+  const m = await trainTeacher(phased, { quiet: true, onProgress: () => events++ });
+  assert.equal(events, 5, "3 steps, then the phase's 2");
+  // the same by hand: the first phase's fit, then a second fit (new AdamW) on the phase's batches
+  const { create } = await import("../../../sdk/models/create.js");
+  const { fit } = await import("../../../sdk/train/fit.js");
+  const byHand = create(phased.model, { seed: phased.seed });
+  const common = { weightDecay: phased.weightDecay, seed: phased.seed, quiet: true };
+  await fit(byHand, phaseBatches(phased, 0), { ...common, steps: 3, lr: phased.lr, warmup: 0, schedule: phased.schedule });
+  const ids = [[1, 9, 30, 31, 32, 33, 3]];
+  const firstOnly = byHand.logits(ids);
+  await fit(byHand, phaseBatches(phased, 1), { ...common, steps: 2, lr: 1e-2, warmup: 0, schedule: "constant" });
+  const [a, b] = [m.logits(ids), byHand.logits(ids)];
+  assert.equal(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0], 0, "trainTeacher = the two fits");
+  assert.ok(tf.max(tf.abs(tf.sub(a, firstOnly))).dataSync()[0] > 1e-4, "the phase changed the weights");
+  assert.notEqual(recipeHash(phased), recipeHash(recipeWith(tiny)));
+  tf.dispose([a, b, firstOnly]);
+  m.dispose();
+  byHand.dispose();
 });
