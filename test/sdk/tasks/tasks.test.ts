@@ -127,7 +127,10 @@ test("answers are right: copy, sort, add, count, brackets", () => {
     const sortable = new Set(SORT_SYMBOLS.map(id));
     const own = shown.filter((t) => sortable.has(t));
     assert.equal(own.length, 12, "sort: filler words share no token with the items");
-    assert.deepEqual(f.answer.slice(0, -1), [...own].sort((x, y) => x - y));
+    assert.deepEqual(
+      f.answer.slice(0, -1),
+      [...own].sort((x, y) => x - y),
+    );
 
     // add: the digits read least significant first are the numbers; their sum is the answer
     const ad = dec(task("add").example(i).prompt);
