@@ -16,8 +16,8 @@
 //          --only stillroom|pytorch  --recipe '{"lr":0.01,"model":{"dModel":128}}' (merged into the
 //          recipe, model fields into its model)  --sequential (one after the other; default: both
 //          at once, one core each)  --checkpoint DIR (resumable: a stopped run started again
-//          continues from its last --every step)  --save DIR (Stillroom's trained teacher, with recipe.json and
-//          its final scores)
+//          continues from its last --every step; phase 1 writes DIR, phase k >= 2 DIR-phasek)
+//          --save DIR (Stillroom's trained teacher, with recipe.json and its final scores)
 import { spawn } from "node:child_process";
 import { findTorchPython, flag } from "./cli.js";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
