@@ -32,7 +32,7 @@ import {
 } from "./messages.js";
 import { runtimeComplete, tokenAt } from "./runtime-complete.js";
 import { CellSyntaxError, parseCell, stripTypes } from "./rewrite.js";
-import { CellScope, type Outbox, runInScope } from "./scope.js";
+import { type BatchOutbox, CellScope, type OutChannel, type Outbox, runInScope } from "./scope.js";
 import { TensorReclaimer } from "./tensors.js";
 import { codePointToUtf16, utf16ToCodePoint } from "./unicode.js";
 import type { Message } from "./wire.js";
@@ -58,6 +58,8 @@ const STRICT_WAIT_MS = 30_000;
 export interface HandlerOptions {
   session: string;
   outbox: Outbox;
+  /** Sends several messages in one go (the kernel: one hop to the IO thread); else one by one. */
+  outboxBatch?: BatchOutbox;
   executor?: Executor;
   language?: LanguageTools;
   typecheck?: TypecheckMode;
@@ -77,12 +79,27 @@ export class Handler {
   language: LanguageTools | undefined;
   typecheck: TypecheckMode;
   private executionCount = 0;
-  private queue: { channel: "shell"; msg: Message }[] = [];
+  private queue: { msg: Message; busySent: boolean }[] = [];
   private draining = false;
   private abortQueued = false;
   private pendingInput: ((value: string) => void) | null = null;
   private readonly session: string;
   private readonly outbox: Outbox;
+  private readonly outboxBatch: BatchOutbox;
+  /**
+   * A request's last messages (its result, reply and idle, and what its last moments print) are
+   * held here from the end of its code until its idle, and then go in one batch. A message on
+   * stdin is never held: it lets what is held go first, then goes itself.
+   */
+  private held: { channel: OutChannel; msg: Message }[] | null = null;
+  private readonly send: Outbox = (channel, msg) => {
+    if (this.held && channel !== "stdin") {
+      this.held.push({ channel, msg });
+      return;
+    }
+    this.releaseHeld();
+    this.outbox(channel, msg);
+  };
   private readonly budgetMs: number;
   private readonly prepare: (code: string) => Promise<void>;
   /**
@@ -98,6 +115,11 @@ export class Handler {
   constructor(options: HandlerOptions) {
     this.session = options.session;
     this.outbox = options.outbox;
+    this.outboxBatch =
+      options.outboxBatch ??
+      ((messages) => {
+        for (const { channel, msg } of messages) this.outbox(channel, msg);
+      });
     this.executor = options.executor ?? new Executor();
     this.language = options.language;
     this.typecheck = options.typecheck ?? "warn";
@@ -138,13 +160,16 @@ export class Handler {
     return this.languageStep((tools) => tools.diagnostics(code), []);
   }
 
-  /** Entry point for every message the IO thread forwards. */
-  receive(channel: "shell" | "stdin", msg: Message): Promise<void> {
+  /**
+   * Entry point for every message the IO thread forwards. `busySent`: the IO thread has published
+   * the request's busy status already (it does when nothing else is in hand).
+   */
+  receive(channel: "shell" | "stdin", msg: Message, { busySent = false } = {}): Promise<void> {
     if (channel === "stdin") {
       if (msg.header.msg_type === "input_reply" && this.pendingInput) this.pendingInput(loosely(readInputReply, msg.content).value);
       return Promise.resolve();
     }
-    this.queue.push({ channel, msg });
+    this.queue.push({ msg, busySent });
     return this.drain();
   }
 
@@ -153,9 +178,9 @@ export class Handler {
     this.draining = true;
     try {
       while (this.queue.length) {
-        const { msg } = this.queue.shift()!;
-        const scope = new CellScope(msg, this.outbox, this.session, allowsStdin(msg.content));
-        publish(scope, "status", { execution_state: "busy" });
+        const { msg, busySent } = this.queue.shift()!;
+        const scope = new CellScope(msg, this.send, this.session, allowsStdin(msg.content));
+        if (!busySent) publish(scope, "status", { execution_state: "busy" });
         this.tensors.attach();
         const watched = this.tensors.watched;
         try {
@@ -167,6 +192,7 @@ export class Handler {
         }
         await scope.settle();
         publish(scope, "status", { execution_state: "idle" });
+        this.releaseHeld();
         // stop_on_error aborts what was queued behind the error, not what comes after.
         if (!this.queue.length) this.abortQueued = false;
         this.tensors.attach();
@@ -260,6 +286,7 @@ export class Handler {
       this.learn(code);
       scope.end("ok");
       await scope.settle();
+      this.hold();
       if (this.typecheck === "warn" && check) {
         // Warnings that are ready go before the reply; the others follow it, to this cell.
         if (checked) this.warn(scope, checked);
@@ -278,8 +305,20 @@ export class Handler {
       // The SDK's loops stop with their own InterruptedError, naming the step.
       scope.end(error instanceof InterruptError || (error as Error)?.name === "InterruptedError" ? "interrupted" : "error");
       await scope.settle();
+      this.hold();
       this.fail(scope, request, count, this.executor.report(error));
     }
+  }
+
+  /** From here until the request's idle, messages wait to go together (see `held`). */
+  private hold(): void {
+    this.held ??= [];
+  }
+
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = null;
+    if (held?.length) this.outboxBatch(held);
   }
 
   /** `name?` or `?name` (IPython's forms): the documentation of name, as a pager payload. */

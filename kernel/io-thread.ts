@@ -22,13 +22,16 @@ export interface IoThreadData {
 /** Posted by the IO thread to the main thread. */
 export type FromIo =
   | { kind: "bound" }
-  | { kind: "message"; channel: "shell" | "stdin"; msg: Message }
+  | { kind: "message"; channel: "shell" | "stdin"; msg: Message; busySent: boolean }
   | { kind: "shutdown"; restart: boolean }
   | { kind: "fatal"; error: string }
   | InterruptNotice;
 
 /** Posted by the main thread to the IO thread. */
-export type ToIo = { kind: "send"; channel: Exclude<Channel, "hb">; msg: Message } | { kind: "close" };
+export type ToIo =
+  | { kind: "send"; channel: Exclude<Channel, "hb">; msg: Message }
+  | { kind: "sends"; messages: { channel: Exclude<Channel, "hb">; msg: Message }[] }
+  | { kind: "close" };
 
 const { connection, session, version, interrupts } = workerData as IoThreadData;
 const signer = new Signer(connection.key, connection.signature_scheme);
@@ -191,6 +194,31 @@ function answerHere(channel: "shell" | "control", msg: Message): boolean {
   return true;
 }
 
+/**
+ * Shell requests handed to the main thread whose idle has not gone out yet, by msg_id (a count,
+ * in case a client reuses one). While there are none, a new request's busy is published here at
+ * once rather than after a round trip through the main thread; otherwise the main thread
+ * publishes it when it takes the request up, after the idle of the one before.
+ */
+const unfinished = new Map<string, number>();
+
+function handOver(channel: "shell" | "stdin", msg: Message): void {
+  const busySent = channel === "shell" && unfinished.size === 0;
+  if (busySent) status(msg, "busy");
+  if (channel === "shell") unfinished.set(msg.header.msg_id, (unfinished.get(msg.header.msg_id) ?? 0) + 1);
+  port.postMessage({ kind: "message", channel, msg, busySent } satisfies FromIo);
+}
+
+/** The main thread's idle for a request ends it. */
+function noteFinished(msg: Message): void {
+  if (msg.header.msg_type !== "status" || msg.content.execution_state !== "idle") return;
+  const id = (msg.parent_header as { msg_id?: unknown }).msg_id;
+  const left = typeof id === "string" ? unfinished.get(id) : undefined;
+  if (left === undefined) return;
+  if (left > 1) unfinished.set(id as string, left - 1);
+  else unfinished.delete(id as string);
+}
+
 let dropped = 0;
 
 /** Says why a message was dropped; a flood of them is summarised rather than logged one by one. */
@@ -213,7 +241,7 @@ async function serve(channel: "shell" | "control" | "stdin", socket: zmq.Router)
     try {
       if (channel !== "stdin" && answerHere(channel, msg)) continue;
       if (channel === "control") continue;
-      port.postMessage({ kind: "message", channel, msg } satisfies FromIo);
+      handOver(channel, msg);
     } catch (e) {
       log(`${channel}: ${msg.header.msg_type} failed: ${(e as Error).stack}`);
     }
@@ -251,8 +279,12 @@ async function main(): Promise<void> {
     return;
   }
   port.on("message", (m: ToIo) => {
-    if (m.kind === "send") send(m.channel, m.msg);
-    else for (const s of sockets) s.close();
+    if (m.kind === "close") for (const s of sockets) s.close();
+    else
+      for (const { channel, msg } of m.kind === "send" ? [m] : m.messages) {
+        send(channel, msg);
+        if (channel === "iopub") noteFinished(msg);
+      }
   });
   status(null, "starting");
   port.postMessage({ kind: "bound" } satisfies FromIo);

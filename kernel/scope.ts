@@ -8,6 +8,8 @@ import { type Message, newMessage } from "./wire.js";
 
 export type OutChannel = "shell" | "control" | "iopub" | "stdin";
 export type Outbox = (channel: OutChannel, msg: Message) => void;
+/** Messages to send in this order; one hop to the IO thread for all of them. */
+export type BatchOutbox = (messages: { channel: OutChannel; msg: Message }[]) => void;
 
 /** How a cell's code ended, for what must be drawn one last time (progress bars). */
 export type CellEnding = "ok" | "error" | "interrupted";
@@ -15,6 +17,22 @@ export type CellEnding = "ok" | "error" | "interrupted";
 const FLUSH_AFTER_MS = 40;
 const FLUSH_AT_CHARS = 1 << 20;
 const INTERRUPTED_OUTPUT_WAIT_MS = 1000;
+
+const topics = new Map<string, Buffer>();
+
+/**
+ * The iopub topic of a message type. Each has a buffer of its own: Buffer.from(text) is a view on
+ * a shared 8 KB pool, and posting such a view to the IO thread copies the whole pool.
+ */
+function topic(msgType: string): Buffer {
+  let buffer = topics.get(msgType);
+  if (!buffer) {
+    buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(msgType));
+    buffer.write(msgType);
+    topics.set(msgType, buffer);
+  }
+  return buffer;
+}
 
 export class CellScope {
   /** Runs of text, in order; consecutive writes to one stream join the same run. */
@@ -42,7 +60,7 @@ export class CellScope {
   ) {}
 
   /** Builds a message whose parent is this scope's request. */
-  message(msgType: string, content: Record<string, unknown>, identities: Buffer[] = [Buffer.from(msgType)]): Message {
+  message(msgType: string, content: Record<string, unknown>, identities: Buffer[] = [topic(msgType)]): Message {
     return newMessage(msgType, content, { session: this.session, parent: this.parent.header, identities });
   }
 

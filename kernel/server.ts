@@ -39,6 +39,7 @@ export async function startKernel(options: KernelOptions): Promise<void> {
   const handler = new Handler({
     session,
     outbox: (channel, msg) => post({ kind: "send", channel, msg }),
+    outboxBatch: (messages) => post({ kind: "sends", messages }),
     typecheck: options.typecheck,
     prepare: loadGlobalsFor,
   });
@@ -55,9 +56,10 @@ export async function startKernel(options: KernelOptions): Promise<void> {
           reject(new Error(m.error));
           break;
         case "message":
-          m.msg.identities = m.msg.identities.map((b) => Buffer.from(b));
-          m.msg.buffers = m.msg.buffers.map((b) => Buffer.from(b));
-          void handler.receive(m.channel, m.msg);
+          // Views, not copies: a copy of a small buffer would land in the shared pool (see topic in scope.ts).
+          m.msg.identities = m.msg.identities.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+          m.msg.buffers = m.msg.buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+          void handler.receive(m.channel, m.msg, { busySent: m.busySent });
           break;
         case "interrupt":
         case "terminated":

@@ -132,6 +132,36 @@ test("control and heartbeat answer while a cell is busy", async () => {
   await running;
 });
 
+const statusOf = (m: { header: { msg_type: string }; content: Record<string, any> }) =>
+  m.header.msg_type === "status" ? (m.content.execution_state as string) : null;
+const parentOf = (m: { parent_header: unknown }) => (m.parent_header as { msg_id?: string }).msg_id;
+
+test("a request's busy goes out at once, even while a timer holds the main thread", async () => {
+  // The timer keeps the main thread for a second after the cell has replied.
+  await kernel.execute("setTimeout(() => { const end = Date.now() + 1000; while (Date.now() < end) {} }, 20); 0");
+  await new Promise((r) => setTimeout(r, 200));
+  const from = kernel.iopubLog.length;
+  const cell = kernel.execute("'after the timer'");
+  // Answered by the IO thread while the main thread is still held.
+  const info = await kernel.request("shell", "kernel_info_request", {});
+  const { reply } = await cell;
+  const log = kernel.iopubLog.slice(from);
+  const busy = log.findIndex((m) => statusOf(m) === "busy" && parentOf(m) === parentOf(reply));
+  const infoIdle = log.findIndex((m) => statusOf(m) === "idle" && parentOf(m) === parentOf(info.reply));
+  assert.ok(busy >= 0 && infoIdle >= 0, "both requests got their statuses");
+  assert.ok(busy < infoIdle, "the cell's busy came before the IO thread's answer to the later request");
+});
+
+test("a request queued behind a running cell is busy only after that cell's idle", async () => {
+  const first = kernel.execute("await new Promise((r) => setTimeout(r, 300)); 1");
+  const second = kernel.execute("2");
+  const ids = (await Promise.all([first, second])).map((r) => parentOf(r.reply));
+  const statuses = kernel.iopubLog
+    .filter((m) => statusOf(m) && ids.includes(parentOf(m)))
+    .map((m) => `${statusOf(m)}:${ids.indexOf(parentOf(m))}`);
+  assert.deepEqual(statuses, ["busy:0", "idle:0", "busy:1", "idle:1"]);
+});
+
 test("stdin: input() asks the frontend when allowed", async () => {
   kernel.onInput = (prompt) => `answer to ${prompt}`;
   const r = await kernel.execute("const name = await input('who?'); name", { allowStdin: true });

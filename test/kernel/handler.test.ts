@@ -41,6 +41,56 @@ test("execute publishes busy, input, result, reply, idle in that order", async (
   assert.deepEqual(reply!.identities, [Buffer.from("id-1")], "replies copy the request's identities");
 });
 
+test("with a batch outbox, a cell's result, reply and idle go in one batch, after what went before", async () => {
+  const single: string[] = [];
+  const batches: string[][] = [];
+  const name = (channel: OutChannel, msg: Message) => `${channel}:${msg.content.execution_state ?? msg.header.msg_type}`;
+  const handler = new Handler({
+    session: "test",
+    outbox: (channel, msg) => single.push(name(channel, msg)),
+    outboxBatch: (messages) => batches.push(messages.map(({ channel, msg }) => name(channel, msg))),
+    typecheck: "off",
+  });
+  installGlobals(handler);
+  installOutputCapture({ orphansToLastCell: false });
+  const content = { code: "console.log('printed'); 6 * 7", silent: false, store_history: true };
+  await handler.receive("shell", {
+    identities: [],
+    header: newHeader("execute_request", "client"),
+    parent_header: {},
+    metadata: {},
+    content,
+    buffers: [],
+  });
+  assert.deepEqual(single, ["iopub:busy", "iopub:execute_input", "iopub:stream"]);
+  assert.deepEqual(batches, [["iopub:execute_result", "shell:execute_reply", "iopub:idle"]]);
+  const failing = { ...content, code: "throw new Error('no')" };
+  await handler.receive("shell", {
+    identities: [],
+    header: newHeader("execute_request", "client"),
+    parent_header: {},
+    metadata: {},
+    content: failing,
+    buffers: [],
+  });
+  assert.deepEqual(batches[1], ["iopub:error", "shell:execute_reply", "iopub:idle"]);
+});
+
+test("a request whose busy the IO thread has published gets no second one", async () => {
+  const sent: Message[] = [];
+  const handler = new Handler({ session: "test", outbox: (_, msg) => sent.push(msg), typecheck: "off" });
+  const msg: Message = {
+    identities: [],
+    header: newHeader("execute_request", "client"),
+    parent_header: {},
+    metadata: {},
+    content: { code: "1" },
+    buffers: [],
+  };
+  await handler.receive("shell", msg, { busySent: true });
+  assert.deepEqual(sent.map((m) => m.content.execution_state).filter(Boolean), ["idle"]);
+});
+
 test("silent and store_history=false leave the execution count alone", async () => {
   const { request } = harness();
   await request("execute_request", { code: "1" });
