@@ -7,7 +7,7 @@ import { log } from "../log.js";
 
 export type LanguageMethod = "addCell" | "complete" | "inspect" | "diagnostics";
 
-/** Main thread -> worker. addCell has no id: nothing waits for it. */
+/** Main thread -> worker, one request or several in order. addCell has no id: nothing waits for it. */
 export interface LanguageRequest {
   id?: number;
   method: LanguageMethod;
@@ -25,8 +25,8 @@ export interface LanguageWorkerData {
   cwd?: string;
 }
 
+if (!parentPort) throw new Error("language/worker.ts runs as a worker thread (see client.ts)");
 const port = parentPort;
-if (!port) throw new Error("language/worker.ts runs as a worker thread (see client.ts)");
 
 // Anything written to this thread's stdout or stderr would reach the main thread's streams, which
 // carry the running cell's output: send it to the kernel's log instead.
@@ -59,7 +59,11 @@ function call(request: LanguageRequest): unknown {
   }
 }
 
-port.on("message", (request: LanguageRequest) => {
+port.on("message", (requests: LanguageRequest | LanguageRequest[]) => {
+  for (const request of Array.isArray(requests) ? requests : [requests]) answer(request);
+});
+
+function answer(request: LanguageRequest): void {
   try {
     const value = call(request);
     if (request.id !== undefined) port.postMessage({ kind: "result", id: request.id, value } satisfies LanguageResponse);
@@ -68,7 +72,7 @@ port.on("message", (request: LanguageRequest) => {
     if (request.id !== undefined) port.postMessage({ kind: "error", id: request.id, message } satisfies LanguageResponse);
     else log(`language service: ${request.method} failed: ${message}`);
   }
-});
+}
 
 // Requests that arrived meanwhile wait in the port's queue and run right after.
 try {

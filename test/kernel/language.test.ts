@@ -216,6 +216,32 @@ test("the worker client answers by id, survives a failing call, and rejects at o
   await assert.rejects(client.diagnostics("1"), /closed/);
 });
 
+test("cells that ran reach the worker with the next request, in one message", async (t) => {
+  const alive = setInterval(() => {}, 1000); // an idle worker does not hold the process open
+  t.after(() => clearInterval(alive));
+  const client = await startLanguageService();
+  try {
+    await client.whenReady();
+    const posted: unknown[] = [];
+    const worker = client.thread!;
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (message: unknown) => {
+      posted.push(message);
+      post(message);
+    };
+    for (const code of ["const width = 3;", "1", "const height = width * 2;"]) client.addCell(code);
+    assert.equal(posted.length, 0, "nothing waits on addCell: it is not sent alone");
+    assert.deepEqual((await client.complete("hei", 3)).matches, ["height"]);
+    assert.equal(posted.length, 1);
+    assert.deepEqual(
+      (posted[0] as { method: string }[]).map((r) => r.method),
+      ["addCell", "addCell", "addCell", "complete"],
+    );
+  } finally {
+    await client.close();
+  }
+});
+
 test("a worker that dies now and then is replaced however long the kernel lives; one that keeps dying is not", async (t) => {
   const alive = setInterval(() => {}, 1000); // an idle worker does not hold the process open (a kernel's sockets do)
   t.after(() => clearInterval(alive));
