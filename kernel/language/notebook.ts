@@ -22,7 +22,7 @@ import { inspect } from "./hover.js";
 import { preludeNames, writePrelude } from "./prelude.js";
 import { VirtualProject, forgetMissingFiles, posix } from "./project.js";
 import { applyEdits, renameEdit } from "./rename.js";
-import { declaredIdentifiers, toScript } from "./script.js";
+import { declaredIdentifiers, mayDeclare, toScript } from "./script.js";
 
 export type { Completion };
 
@@ -89,6 +89,8 @@ export class NotebookLanguage {
   addCell(code: string): void {
     forgetMissingFiles();
     const n = ++this.cellCount;
+    // An expression, a call, a display: nothing for later cells to see, and no parse needed to know it.
+    if (!mayDeclare(code)) return;
     const namespace = `__stillroom_i${n}`;
     const cell = toScript(code, namespace);
     const redeclared = cell.names.filter((name) => this.owners.has(name) && this.owners.get(name) !== PRELUDE);

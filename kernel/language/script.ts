@@ -46,6 +46,40 @@ export function declaredIdentifiers(statement: ts.Statement): ts.Identifier[] {
   return [];
 }
 
+const K = ts.SyntaxKind;
+/** Words that every top-level declaration, import and export starts with or carries. */
+const DECLARING = new Set<ts.SyntaxKind>([
+  K.VarKeyword,
+  K.LetKeyword,
+  K.ConstKeyword,
+  K.UsingKeyword,
+  K.FunctionKeyword,
+  K.ClassKeyword,
+  K.InterfaceKeyword,
+  K.TypeKeyword,
+  K.EnumKeyword,
+  K.NamespaceKeyword,
+  K.ModuleKeyword,
+  K.DeclareKeyword,
+  K.ImportKeyword,
+  K.ExportKeyword,
+]);
+/** Tokens after which the scanner alone may misread what follows (template parts, a regular expression). */
+const AMBIGUOUS = new Set<ts.SyntaxKind>([K.NoSubstitutionTemplateLiteral, K.TemplateHead, K.SlashToken, K.SlashEqualsToken, K.Unknown]);
+
+/**
+ * False when the cell declares nothing at its top level for certain: none of the words a
+ * declaration needs appears in it. TypeScript's scanner alone reads it, a small part of what a
+ * parse costs; a cell the scanner could misread (a template literal, a `/`) may declare.
+ */
+export function mayDeclare(code: string): boolean {
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, code);
+  for (let token = scanner.scan(); token !== K.EndOfFileToken; token = scanner.scan()) {
+    if (DECLARING.has(token) || AMBIGUOUS.has(token)) return true;
+  }
+  return false;
+}
+
 /**
  * A cell as a script: static imports become aliases of a shim module's UMD namespace, and
  * `export` goes (the executor ignores it too), so the cell's declarations are global.

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startLanguageService } from "../../kernel/language/client.js";
 import { NotebookLanguage } from "../../kernel/language/notebook.js";
-import { toScript } from "../../kernel/language/script.js";
+import { mayDeclare, toScript } from "../../kernel/language/script.js";
 
 const lang = new NotebookLanguage();
 
@@ -214,6 +214,43 @@ test("the worker client answers by id, survives a failing call, and rejects at o
     await client.close();
   }
   await assert.rejects(client.diagnostics("1"), /closed/);
+});
+
+test("mayDeclare is false only for cells that declare nothing (they skip the parse in addCell)", () => {
+  const nothing = [
+    "1",
+    "model.fit(x, { epochs: 3 })",
+    "display.html('<b>x</b>')",
+    "// const in a comment\nf()",
+    "'let' + \"type\"",
+    "a?.b ?? c",
+  ];
+  const something = [
+    "const a = 1",
+    "let b",
+    "var c = 2",
+    "function f() {}",
+    "class A {}",
+    "interface I { x: number }",
+    "type T = number",
+    "enum E { A }",
+    "namespace N { export const x = 1 }",
+    "declare global { var g: number }",
+    "declare const d: number",
+    "import fs from 'node:fs'",
+    "import 'side-effect'",
+    "export default 3",
+    "await using r = open()",
+    // Misread by a scanner alone: a template's tail, a regular expression with a quote.
+    "`${a}`; const x = 1",
+    "/'/.test(s); const y = 1",
+  ];
+  for (const code of nothing) {
+    assert.equal(mayDeclare(code), false, code);
+    const script = toScript(code, "ns");
+    assert.deepEqual([script.names, script.shim], [[], undefined], code);
+  }
+  for (const code of something) assert.equal(mayDeclare(code), true, code);
 });
 
 test("cells that ran reach the worker with the next request, in one message", async (t) => {
