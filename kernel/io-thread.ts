@@ -9,7 +9,7 @@ import * as zmq from "zeromq";
 import { type Channel, type ConnectionInfo, endpoint } from "./connection.js";
 import { BEFORE_TERMINATION, type InterruptNotice, RUNNING, Slot, TERMINATE_AFTER_MS, TERMINATING } from "./interrupt.js";
 import { kernelInfo } from "./kernel-info.js";
-import { type Message, SignatureHistory, Signer, WireError, decode, encode, newMessage } from "./wire.js";
+import { type Message, SignatureHistory, Signer, WireError, decode, encodeToSend, newMessage } from "./wire.js";
 
 export interface IoThreadData {
   connection: ConnectionInfo;
@@ -116,7 +116,7 @@ class SendQueue {
     return this.tail;
   }
 
-  send(frames: Buffer[]): void {
+  send(frames: (Buffer | string)[]): void {
     this.tail = this.tail.then(() => this.socket.send(frames)).catch((e) => log(`send failed: ${(e as Error).message}`));
   }
 }
@@ -141,7 +141,7 @@ function asBuffer(data: Uint8Array): Buffer {
 function send(channel: keyof typeof queues, msg: Message): void {
   msg.identities = msg.identities.map(asBuffer);
   msg.buffers = (msg.buffers ?? []).map(asBuffer);
-  queues[channel].send(encode(msg, signer));
+  queues[channel].send(encodeToSend(msg, signer));
 }
 
 function reply(request: Message, msgType: string, content: Record<string, unknown>): Message {

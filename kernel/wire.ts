@@ -51,7 +51,7 @@ export class Signer {
     return this.key !== "";
   }
 
-  sign(frames: Buffer[]): string {
+  sign(frames: readonly (Buffer | string)[]): string {
     if (!this.key) return "";
     const hmac = createHmac(this.algorithm, this.key);
     for (const frame of frames) hmac.update(frame);
@@ -128,11 +128,17 @@ export class SignatureHistory {
 
 /** Frames of a message, signature included, ready for a zeromq send. */
 export function encode(message: Message, signer: Signer): Buffer[] {
-  const json = [message.header, message.parent_header, message.metadata, message.content].map((part) =>
-    Buffer.from(JSON.stringify(part ?? {}), "utf8"),
-  );
-  const signature = Buffer.from(signer.sign(json), "ascii");
-  return [...message.identities, Buffer.from(DELIMITER), signature, ...json, ...message.buffers];
+  return encodeToSend(message, signer).map((frame) => (typeof frame === "string" ? Buffer.from(frame, "utf8") : frame));
+}
+
+/**
+ * The frames of `encode`, with the signature and the JSON frames left as strings: zeromq copies a
+ * string into its message, while a Buffer over 128 bytes goes zero-copy and has to be handed back
+ * to the sending thread to be freed, one more wake of that thread per message.
+ */
+export function encodeToSend(message: Message, signer: Signer): (Buffer | string)[] {
+  const json = [message.header, message.parent_header, message.metadata, message.content].map((part) => JSON.stringify(part ?? {}));
+  return [...message.identities, DELIMITER, signer.sign(json), ...json, ...message.buffers];
 }
 
 /**

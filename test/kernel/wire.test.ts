@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
-import { DELIMITER, type Message, SignatureHistory, Signer, WireError, decode, encode, newHeader, newMessage } from "../../kernel/wire.js";
+import {
+  DELIMITER,
+  type Message,
+  SignatureHistory,
+  Signer,
+  WireError,
+  decode,
+  encode,
+  encodeToSend,
+  newHeader,
+  newMessage,
+} from "../../kernel/wire.js";
 
 const signer = new Signer("secret-key");
 
@@ -32,6 +43,20 @@ test("the signature is HMAC-SHA256 over exactly the four JSON frames, hex", () =
   const hmac = createHmac("sha256", "secret-key");
   for (const f of frames.slice(at + 2, at + 6)) hmac.update(f);
   assert.equal(frames[at + 1]!.toString(), hmac.digest("hex"));
+});
+
+test("encodeToSend gives encode's frames, non-ASCII text and binary buffers included, as strings where it can", () => {
+  const original = message({ code: "const s = 'ünïcødé 😀'" });
+  const frames = encodeToSend(original, signer);
+  assert.deepEqual(
+    frames.map((f) => (typeof f === "string" ? Buffer.from(f, "utf8") : f)),
+    encode(original, signer),
+  );
+  assert.ok(
+    frames.slice(2, 8).every((f) => typeof f === "string"),
+    "delimiter, signature and JSON frames are strings",
+  );
+  assert.deepEqual(decode(encode(original, signer), signer).content, original.content);
 });
 
 test("a tampered frame, a missing signature or another key is rejected", () => {
