@@ -7,7 +7,9 @@
 // stderr: progress and a Markdown table of the medians.
 //
 // Options: --kernels stillroom,stillroom-notypecheck,ipykernel,deno  --starts 5  --cells 200
-//          --lines 1000  --reps 10
+//          --lines 1000  --reps 10  --block 20 (cells per kernel per turn)
+//          --before DIR: also a build of stillroom from DIR (a dist/ folder, e.g. main's, copied
+//          aside) as stillroom-before, in the same turns, for an A/B of a change under the same load
 // Environment: STILLROOM_PYTHON (a python3 with jupyter_client and ipykernel), DENO (the deno
 // binary; otherwise `deno` on PATH or node_modules/.bin/deno).
 import { execFileSync, spawn } from "node:child_process";
@@ -79,8 +81,23 @@ function writeSpec(kernelsDir: string, name: string, spec: Record<string, unknow
   writeFileSync(join(kernelsDir, name, "kernel.json"), JSON.stringify(spec, null, 2));
 }
 
-function kernels(python: string): Record<string, KernelUnderTest> {
+function kernels(python: string, before: string | null): Record<string, KernelUnderTest> {
   return {
+    "stillroom-before": {
+      label: "stillroom-before",
+      language: "typescript",
+      install(kernelsDir) {
+        const main = join(before ?? "", "kernel", "main.js");
+        if (!before || !existsSync(main)) return `--before: no ${main}`;
+        writeSpec(kernelsDir, "stillroom-before", {
+          argv: [process.execPath, main, "kernel", "{connection_file}"],
+          display_name: "Stillroom (before)",
+          language: "typescript",
+          interrupt_mode: "message",
+        });
+        return null;
+      },
+    },
     stillroom: {
       label: "stillroom",
       language: "typescript",
@@ -138,7 +155,7 @@ function kernels(python: string): Record<string, KernelUnderTest> {
 
 function runHarness(python: string, kernels: KernelUnderTest[], env: NodeJS.ProcessEnv, opts: Record<string, string>): Promise<Row[]> {
   const args = [HARNESS, ...kernels.flatMap((k) => ["--kernel", `${k.label}:${k.language}`])];
-  for (const name of ["starts", "cells", "lines", "reps"]) args.push(`--${name}`, opts[name]!);
+  for (const name of ["starts", "cells", "lines", "reps", "block"]) args.push(`--${name}`, opts[name]!);
   return new Promise((resolve, reject) => {
     const child = spawn(python, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     const rows: Row[] = [];
@@ -176,10 +193,13 @@ async function main(): Promise<void> {
     cells: flag(args, "cells", "200"),
     lines: flag(args, "lines", "1000"),
     reps: flag(args, "reps", "10"),
+    block: flag(args, "block", "20"),
   };
+  const before = flag(args, "before", "") || null;
   const wanted = flag(args, "kernels", "stillroom,stillroom-notypecheck,ipykernel,deno").split(",").filter(Boolean);
+  if (before && !wanted.includes("stillroom-before")) wanted.splice(wanted.indexOf("stillroom") + 1, 0, "stillroom-before");
   const python = findPython();
-  const all = kernels(python);
+  const all = kernels(python, before);
   for (const name of wanted) if (!all[name]) throw new Error(`unknown kernel ${name}; known: ${Object.keys(all).join(", ")}`);
 
   const dir = mkdtempSync(join(tmpdir(), "stillroom-bench-"));
@@ -218,7 +238,7 @@ async function main(): Promise<void> {
 
   const metrics = ["startup", "execute_roundtrip", "print_lines"];
   const find = (kernel: string, metric: string) => rows.find((r) => r.kernel === kernel && r.metric === metric);
-  for (const peer of wanted.filter((k) => !k.startsWith("stillroom"))) {
+  for (const peer of wanted.filter((k) => !k.startsWith("stillroom") || k === "stillroom-before")) {
     for (const metric of metrics) {
       const ours = find("stillroom", metric);
       const theirs = find(peer, metric);
