@@ -152,6 +152,11 @@ export function interruptRequested(cell: number): boolean {
 
 let cellCounter = 0;
 
+/** The engine mark of the last cell that was asked to stop, until the next cell starts: a
+ *  termination can land after that cell's own clean-up (its JavaScript was still running), so the
+ *  next cell closes what is left before it takes its own mark. */
+let stoppedMark: { mark: ReturnType<typeof markEngine> } | null = null;
+
 interface AsyncWrapBinding {
   clearAsyncIdStack(): void;
   getPromiseHooks(): unknown[];
@@ -248,7 +253,10 @@ export class Executor {
     const cell = ++cellCounter;
     const scope = cellStorage.getStore();
     if (scope) scope.cell = cell;
+    if (stoppedMark) restoreEngine(stoppedMark.mark);
+    stoppedMark = null;
     const mark = markEngine();
+    let stopAsked = false;
     sigintRoute();
     Atomics.store(interrupts, Slot.Cell, cell);
     Atomics.store(interrupts, Slot.State, RUNNING);
@@ -269,7 +277,10 @@ export class Executor {
         }
         done = true;
         if (running?.cell === cell) running = null;
-        if (payload instanceof InterruptError) restoreEngine(mark);
+        if (payload instanceof InterruptError || stopAsked) {
+          restoreEngine(mark);
+          stoppedMark = { mark };
+        }
         if (failed) reject(payload);
         else resolve({ value: payload });
       };
@@ -278,6 +289,8 @@ export class Executor {
         cell,
         scope,
         interrupt: () => {
+          stopAsked = true;
+          stoppedMark = { mark };
           scope?.controller.abort();
           if (!pending) return finish(true, new InterruptError());
           // The cell's own work may stop by itself (an SDK loop names the step it stopped at).
@@ -289,6 +302,8 @@ export class Executor {
           pending.finally(() => clearTimeout(timer)).catch(() => {});
         },
         terminated: () => {
+          stopAsked = true;
+          stoppedMark = { mark };
           scope?.controller.abort();
           finish(true, new InterruptError());
         },

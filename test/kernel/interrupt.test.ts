@@ -107,3 +107,13 @@ test("after five interrupts of synchronous tfjs work the engine is consistent an
   assert.equal(result(grad), "[ 2, 4, 6 ]");
   assert.ok(Number(result(await kernel.execute("tf.memory().numTensors"))) <= base + 1, "the interrupted scopes' tensors were freed");
 });
+
+test("an interrupted cell that ends with its own error still leaves the engine as it was", async () => {
+  // on the abort the cell opens a scope and fails with its own error, not an interrupt
+  const r = await interrupted(
+    "await new Promise((_, reject) => sr.runtime.currentSignal().addEventListener('abort', () => { tf.engine().startScope(); reject(new Error('stopped by hand')) }))",
+    300,
+  );
+  assert.equal(r.reply.content.evalue, "stopped by hand");
+  assert.equal(result(await kernel.execute("tf.engine().state.scopeStack.length")), "0");
+});
