@@ -149,12 +149,12 @@ async function child(p: Plan): Promise<void> {
     console.log(JSON.stringify(last));
     scoringMs += performance.now() - t0;
   };
-  const { phaseBatches, phaseSchedule } = await import("../sdk/teacher/index.js");
+  const { phaseAt, phaseBatches } = await import("../sdk/teacher/index.js");
   // phase by phase (a fresh AdamW each), steps and time counted across phases
   let before = 0,
     beforeMs = 0;
   for (let k = 0; k <= (r.phases?.length ?? 0); k++) {
-    const sch = phaseSchedule(r, k);
+    const sch = phaseAt(r, k);
     const steps = k === 0 ? p.steps : sch.steps;
     const dir = p.checkpoint && (k === 0 ? p.checkpoint : `${p.checkpoint}-phase${k + 1}`);
     const history = await sr.train.fit(model, phaseBatches(r, k), {

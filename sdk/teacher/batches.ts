@@ -4,7 +4,7 @@
 
 import { streamOf, type BatchStream } from "../train/batches.js";
 import { suite } from "../tasks/suite.js";
-import type { TeacherRecipe, TeacherStage } from "./recipe.js";
+import { phaseAt, type TeacherRecipe, type TeacherStage } from "./recipe.js";
 
 /** The stage that step i trains in: the last one whose `from` is at or before i (none: the recipe itself). */
 export function stageAt(stages: TeacherStage[], i: number): TeacherStage | undefined {
@@ -19,11 +19,8 @@ export function recipeBatches(recipe: TeacherRecipe): BatchStream {
 /** The batches of phase k (0: the recipe's own steps; k >= 1: phases[k - 1]), indexed from the
  *  phase's first step; they draw the examples of the recipe's global steps, none seen before. */
 export function phaseBatches(recipe: TeacherRecipe, k: number): BatchStream {
-  if (k === 0) return recipeBatches(recipe);
-  const phases = recipe.phases ?? [];
-  if (!Number.isInteger(k) || k < 0 || k > phases.length) throw new Error(`teacher: no phase ${k} (the recipe has ${phases.length + 1})`);
-  const offset = recipe.steps + phases.slice(0, k - 1).reduce((sum, p) => sum + p.steps, 0);
-  return mixtureBatches(recipe, phases[k - 1]!.stages, offset);
+  const phase = phaseAt(recipe, k);
+  return mixtureBatches(recipe, phase.stages, phase.firstStep);
 }
 
 function mixtureBatches(recipe: TeacherRecipe, stages: TeacherStage[], offset: number): BatchStream {

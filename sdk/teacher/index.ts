@@ -19,13 +19,14 @@ export {
   recipeHash,
   recipeWith,
   totalSteps,
+  phaseAt,
   type TeacherPhase,
   type TeacherRecipe,
   type TeacherStage,
 } from "./recipe.js";
 export { phaseBatches, recipeBatches, stageAt } from "./batches.js";
 export { COMMITTED_DIR, cacheRoot, teacherDir, readRecipeFile, saveTeacher, type RecipeFile } from "./checkpoint.js";
-export { phaseSchedule, trainTeacher, type TrainTeacherOptions } from "./train.js";
+export { trainTeacher, type TrainTeacherOptions } from "./train.js";
 
 export interface TeacherOptions extends TrainTeacherOptions {
   /** train even when a checkpoint for the recipe exists (default false) */

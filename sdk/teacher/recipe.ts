@@ -112,9 +112,23 @@ export const TEACHER_RECIPE: TeacherRecipe = {
   ],
 };
 
+/** The recipe's phases in order, its own steps and stages first. */
+function allPhases(r: TeacherRecipe): TeacherPhase[] {
+  return [{ steps: r.steps, lr: r.lr, warmup: r.warmup, schedule: r.schedule, stages: r.stages }, ...(r.phases ?? [])];
+}
+
+/** Phase k (0: the recipe's own steps and stages; k >= 1: phases[k - 1]) and the global step it
+ *  starts at; a phase the recipe lacks is refused. */
+export function phaseAt(r: TeacherRecipe, k: number): TeacherPhase & { firstStep: number } {
+  const phases = allPhases(r);
+  const p = Number.isInteger(k) && k >= 0 ? phases[k] : undefined;
+  if (!p) throw new Error(`teacher: no phase ${k} (the recipe has ${phases.length})`);
+  return { ...p, firstStep: phases.slice(0, k).reduce((sum, q) => sum + q.steps, 0) };
+}
+
 /** All the recipe's optimizer steps, its phases' included. */
 export function totalSteps(r: TeacherRecipe): number {
-  return r.steps + (r.phases ?? []).reduce((sum, p) => sum + p.steps, 0);
+  return allPhases(r).reduce((sum, p) => sum + p.steps, 0);
 }
 
 /** Bump when task generators change: weights trained on the old examples no longer match the recipe. */

@@ -6,7 +6,7 @@ import type { Model } from "../models/model.js";
 import { fit } from "../train/fit.js";
 import type { ProgressEvent } from "../train/options.js";
 import { phaseBatches } from "./batches.js";
-import type { TeacherRecipe } from "./recipe.js";
+import { phaseAt, type TeacherRecipe } from "./recipe.js";
 
 export interface TrainTeacherOptions {
   onProgress?: (e: ProgressEvent) => void;
@@ -14,20 +14,17 @@ export interface TrainTeacherOptions {
   quiet?: boolean;
 }
 
-/** The optimizer settings of phase k (0: the recipe's own). */
-export function phaseSchedule(recipe: TeacherRecipe, k: number): Pick<TeacherRecipe, "steps" | "lr" | "warmup" | "schedule"> {
-  const p = k === 0 ? recipe : recipe.phases?.[k - 1];
-  if (!p) throw new Error(`teacher: no phase ${k} (the recipe has ${(recipe.phases?.length ?? 0) + 1})`);
-  return { steps: p.steps, lr: p.lr, warmup: p.warmup, schedule: p.schedule };
-}
-
 /** A fresh model trained on the recipe (nothing cached or saved). */
 export async function trainTeacher(recipe: TeacherRecipe, opts: TrainTeacherOptions = {}): Promise<Model> {
   const model = create(recipe.model, { seed: recipe.seed });
   const phases = (recipe.phases?.length ?? 0) + 1;
   for (let k = 0; k < phases; k++) {
+    const { steps, lr, warmup, schedule } = phaseAt(recipe, k);
     await fit(model, phaseBatches(recipe, k), {
-      ...phaseSchedule(recipe, k),
+      steps,
+      lr,
+      warmup,
+      schedule,
       weightDecay: recipe.weightDecay,
       seed: recipe.seed,
       label: phases === 1 ? "teacher" : `teacher, phase ${k + 1} of ${phases}`,
