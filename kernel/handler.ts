@@ -79,7 +79,7 @@ export class Handler {
   language: LanguageTools | undefined;
   typecheck: TypecheckMode;
   private executionCount = 0;
-  private queue: { msg: Message; busySent: boolean }[] = [];
+  private queue: { msg: Message; busySent: boolean; inputSent: boolean }[] = [];
   private draining = false;
   private abortQueued = false;
   private pendingInput: ((value: string) => void) | null = null;
@@ -162,14 +162,15 @@ export class Handler {
 
   /**
    * Entry point for every message the IO thread forwards. `busySent`: the IO thread has published
-   * the request's busy status already (it does when nothing else is in hand).
+   * the request's busy status already (it does when nothing else is in hand); `inputSent`: and its
+   * execute_input, with the count this handler gives it.
    */
-  receive(channel: "shell" | "stdin", msg: Message, { busySent = false } = {}): Promise<void> {
+  receive(channel: "shell" | "stdin", msg: Message, { busySent = false, inputSent = false } = {}): Promise<void> {
     if (channel === "stdin") {
       if (msg.header.msg_type === "input_reply" && this.pendingInput) this.pendingInput(loosely(readInputReply, msg.content).value);
       return Promise.resolve();
     }
-    this.queue.push({ msg, busySent });
+    this.queue.push({ msg, busySent, inputSent });
     return this.drain();
   }
 
@@ -178,14 +179,14 @@ export class Handler {
     this.draining = true;
     try {
       while (this.queue.length) {
-        const { msg, busySent } = this.queue.shift()!;
+        const { msg, busySent, inputSent } = this.queue.shift()!;
         const scope = new CellScope(msg, this.send, this.session, allowsStdin(msg.content));
         if (!busySent) publish(scope, "status", { execution_state: "busy" });
         this.tensors.attach();
         const watched = this.tensors.watched;
         try {
           if (msg.header.msg_type !== "execute_request") await this.earlierWarnings();
-          await runInScope(scope, () => this.dispatch(scope, msg));
+          await runInScope(scope, () => this.dispatch(scope, msg, inputSent));
         } catch (e) {
           // A handler bug must never take the kernel down; say so in the kernel's log.
           log(`${msg.header.msg_type} failed: ${(e as Error).stack}`);
@@ -205,11 +206,11 @@ export class Handler {
     }
   }
 
-  private async dispatch(scope: CellScope, msg: Message): Promise<void> {
+  private async dispatch(scope: CellScope, msg: Message, inputSent: boolean): Promise<void> {
     const content: unknown = msg.content;
     switch (msg.header.msg_type) {
       case "execute_request":
-        return this.execute(scope, content);
+        return this.execute(scope, content, inputSent);
       case "complete_request":
         return this.complete(scope, loosely(readCompleteRequest, content));
       case "inspect_request":
@@ -250,17 +251,19 @@ export class Handler {
     });
   }
 
-  private async execute(scope: CellScope, content: unknown): Promise<void> {
+  private async execute(scope: CellScope, content: unknown, inputSent: boolean): Promise<void> {
     const problems: ContentError[] = [];
     const request = readExecuteRequest(content, problems);
     const { code, silent, store_history: storeHistory } = request;
     if (this.abortQueued) {
+      // never with inputSent: the IO thread sends it only while nothing else is in hand
+      if (inputSent) log("an aborted request had its execute_input sent already");
       reply(scope, "execute_reply", { status: "aborted", execution_count: this.executionCount });
       return;
     }
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;
-    if (!silent) publish(scope, "execute_input", { code, execution_count: count });
+    if (!silent && !inputSent) publish(scope, "execute_input", { code, execution_count: count });
     // The one field the kernel will not guess: a cell with no code to run is an error.
     const badCode = problems.find((p) => p.field === "code");
     for (const p of problems) if (p !== badCode) log(`coerced: ${p.message}`);

@@ -9,6 +9,7 @@ import * as zmq from "zeromq";
 import { type Channel, type ConnectionInfo, endpoint } from "./connection.js";
 import { BEFORE_TERMINATION, type InterruptNotice, RUNNING, Slot, TERMINATE_AFTER_MS, TERMINATING } from "./interrupt.js";
 import { kernelInfo } from "./kernel-info.js";
+import { readExecuteRequest } from "./messages.js";
 import { type Message, SignatureHistory, Signer, WireError, decode, encodeToSend, newMessage } from "./wire.js";
 
 export interface IoThreadData {
@@ -22,7 +23,7 @@ export interface IoThreadData {
 /** Posted by the IO thread to the main thread. */
 export type FromIo =
   | { kind: "bound" }
-  | { kind: "message"; channel: "shell" | "stdin"; msg: Message; busySent: boolean }
+  | { kind: "message"; channel: "shell" | "stdin"; msg: Message; busySent: boolean; inputSent: boolean }
   | { kind: "shutdown"; restart: boolean }
   | { kind: "fatal"; error: string }
   | InterruptNotice;
@@ -202,15 +203,34 @@ function answerHere(channel: "shell" | "control", msg: Message): boolean {
  */
 const unfinished = new Map<string, number>();
 
+/** The execution count of the last execute_reply sent: the main thread's count while nothing is in hand. */
+let executionCount = 0;
+
 function handOver(channel: "shell" | "stdin", msg: Message): void {
   const busySent = channel === "shell" && unfinished.size === 0;
   if (busySent) status(msg, "busy");
+  const inputSent = busySent && msg.header.msg_type === "execute_request" && publishInput(msg);
   if (channel === "shell") unfinished.set(msg.header.msg_id, (unfinished.get(msg.header.msg_id) ?? 0) + 1);
-  port.postMessage({ kind: "message", channel, msg, busySent } satisfies FromIo);
+  port.postMessage({ kind: "message", channel, msg, busySent, inputSent } satisfies FromIo);
 }
 
-/** The main thread's idle for a request ends it. */
+/**
+ * An execute_request taken up at once (nothing before it in hand, so no earlier error can abort
+ * it) gets its execute_input here, with the count the main thread will give it, instead of after
+ * the hop to the main thread and back. The count and the code are read as handler.ts reads them.
+ */
+function publishInput(request: Message): boolean {
+  const { code, silent, store_history } = readExecuteRequest(request.content);
+  if (silent) return false;
+  const content = { code, execution_count: executionCount + (store_history ? 1 : 0) };
+  send("iopub", newMessage("execute_input", content, { session, parent: request.header, identities: [Buffer.from("execute_input")] }));
+  return true;
+}
+
+/** The main thread's idle for a request ends it; its execute_reply says the count. */
 function noteFinished(msg: Message): void {
+  if (msg.header.msg_type === "execute_reply" && typeof msg.content.execution_count === "number")
+    executionCount = msg.content.execution_count;
   if (msg.header.msg_type !== "status" || msg.content.execution_state !== "idle") return;
   const id = (msg.parent_header as { msg_id?: unknown }).msg_id;
   const left = typeof id === "string" ? unfinished.get(id) : undefined;
@@ -283,7 +303,7 @@ async function main(): Promise<void> {
     else
       for (const { channel, msg } of m.kind === "send" ? [m] : m.messages) {
         send(channel, msg);
-        if (channel === "iopub") noteFinished(msg);
+        noteFinished(msg);
       }
   });
   status(null, "starting");

@@ -59,7 +59,7 @@ export async function startKernel(options: KernelOptions): Promise<void> {
           // Views, not copies: a copy of a small buffer would land in the shared pool (see topic in scope.ts).
           m.msg.identities = m.msg.identities.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
           m.msg.buffers = m.msg.buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-          void handler.receive(m.channel, m.msg, { busySent: m.busySent });
+          void handler.receive(m.channel, m.msg, { busySent: m.busySent, inputSent: m.inputSent });
           break;
         case "interrupt":
         case "terminated":

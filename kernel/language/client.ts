@@ -10,6 +10,7 @@ import { Worker } from "node:worker_threads";
 import type { LanguageTools } from "../handler.js";
 import type { LanguageMethod, LanguageRequest, LanguageResponse, LanguageWorkerData } from "./worker.js";
 import { log } from "../log.js";
+import { CheckedCells } from "./checked-cells.js";
 
 export interface LanguageClientOptions {
   /** The notebook's folder (imports resolve from it); defaults to process.cwd(). */
@@ -58,6 +59,8 @@ export class LanguageClient implements LanguageTools {
   private downReason = "language worker is not running";
   /** A diagnostics call is waiting for the worker. */
   private checking = false;
+  /** Answers that the cells added since cannot have changed. */
+  private readonly checked = new CheckedCells();
   private readonly pending = new Map<number, Pending>();
   /** Every cell added, to replay into a replacement worker. */
   private readonly cells: string[] = [];
@@ -123,8 +126,16 @@ export class LanguageClient implements LanguageTools {
 
   addCell(code: string): void {
     this.cells.push(code);
+    this.checked.added(code);
     if (this.closed || !this.worker) return;
     this.unsent.push(code);
+    // cells answered from `checked` send no request to carry them: past a few dozen, they go alone
+    if (this.unsent.length >= 64 && !this.replacing) this.flushUnsent(this.worker);
+  }
+
+  private flushUnsent(worker: Worker): void {
+    worker.postMessage(this.unsent.map((code) => ({ method: "addCell", args: [code] }) satisfies LanguageRequest));
+    this.unsent = [];
   }
 
   complete(code: string, cursor: number): Promise<{ matches: string[]; start: number; end: number }> {
@@ -138,14 +149,22 @@ export class LanguageClient implements LanguageTools {
   /**
    * Type errors of the next cell. One check at a time: a cell that comes while the worker is
    * still checking an earlier one goes unchecked, so a fast run of cells never queues work (and
-   * memory) in the worker faster than it can answer.
+   * memory) in the worker faster than it can answer. A cell checked before, with no cell added
+   * since that may declare something, has its answer at once.
    */
   diagnostics(code: string): Promise<string[]> {
+    const known = this.checked.get(code);
+    if (known) return Promise.resolve(known);
     if (this.checking) return Promise.resolve([]);
     this.checking = true;
-    return this.call<string[]>("diagnostics", [code]).finally(() => {
-      this.checking = false;
-    });
+    return this.call<string[]>("diagnostics", [code])
+      .then((warnings) => {
+        this.checked.set(code, warnings);
+        return warnings;
+      })
+      .finally(() => {
+        this.checking = false;
+      });
   }
 
   /** Stops the worker; later calls reject at once. */

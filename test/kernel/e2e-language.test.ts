@@ -80,6 +80,20 @@ test("valid code gives no warnings, across cells and redeclarations", async () =
   assert.equal(result(again), "'NOW A STRING'");
 });
 
+test("a cell run again is warned again, and a declaration in between changes its warnings", async () => {
+  // each cell's check done before the next (a cell that comes while one is checked goes unchecked)
+  await warnings(await kernel.execute("let shade = 'teal'"));
+  const first = await kernel.execute("shade * 2");
+  assert.match(await warnings(first), /left-hand side of an arithmetic operation/);
+  await warnings(await kernel.execute("1 + 1"));
+  const again = await kernel.execute("shade * 2");
+  assert.match(await warnings(again), /left-hand side of an arithmetic operation/);
+  await warnings(await kernel.execute("let shade = 0.5"));
+  const retyped = await kernel.execute("shade * 2");
+  assert.equal(await warnings(retyped), "");
+  assert.equal(result(retyped), "1");
+});
+
 test("completion lists typed members of user classes and of tf", async () => {
   await kernel.execute("class Meter { reading = 0; calibrate(): void {} }\nconst meter = new Meter()");
   const code = "meter.ca";

@@ -1,7 +1,7 @@
 // The kernel process over real zeromq sockets, driven by the project's own client.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { KernelClient } from "../../kernel/client.js";
+import { KernelClient, type Reply } from "../../kernel/client.js";
 import { LANGUAGE_INFO } from "../../kernel/kernel-info.js";
 import { DELIMITER, Signer, encode } from "../../kernel/wire.js";
 
@@ -174,6 +174,28 @@ test("stop_on_error aborts the requests queued behind a failing cell", async () 
   assert.equal((await failing).reply.content.status, "error");
   assert.equal((await queued).reply.content.status, "aborted");
   assert.equal((await kernel.execute("'runs again'")).reply.content.status, "ok");
+});
+
+test("every shown cell gets one execute_input with its reply's count, idle kernel or queued", async () => {
+  const inputs = (r: Reply) => r.outputs.filter((o) => o.header.msg_type === "execute_input").map((o) => o.content);
+  const check = (r: Reply, code: string) => assert.deepEqual(inputs(r), [{ code, execution_count: r.reply.content.execution_count }]);
+  const first = await kernel.execute("'counted'");
+  check(first, "'counted'");
+  const n = first.reply.content.execution_count as number;
+  // silent: no execute_input and no count; store_history false: shown with the count unchanged
+  assert.deepEqual(inputs(await kernel.execute("2", { silent: true })), []);
+  const unstored = await kernel.execute("3", { storeHistory: false });
+  check(unstored, "3");
+  assert.equal(unstored.reply.content.execution_count, n);
+  // two at once: the second's execute_input comes from the main thread, after the first's idle
+  const [a, b] = await Promise.all([kernel.execute("await new Promise(r => setTimeout(r, 100)); 'a'"), kernel.execute("'b'")]);
+  check(a, "await new Promise(r => setTimeout(r, 100)); 'a'");
+  check(b, "'b'");
+  assert.deepEqual([a.reply.content.execution_count, b.reply.content.execution_count], [n + 1, n + 2]);
+  const failed = await kernel.execute("throw new Error('x')");
+  check(failed, "throw new Error('x')");
+  check(await kernel.execute("'after'"), "'after'");
+  assert.equal((await kernel.execute("'after'")).reply.content.execution_count, n + 5);
 });
 
 test("a message with a bad signature is dropped, never executed", async () => {

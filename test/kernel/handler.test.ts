@@ -91,6 +91,25 @@ test("a request whose busy the IO thread has published gets no second one", asyn
   assert.deepEqual(sent.map((m) => m.content.execution_state).filter(Boolean), ["idle"]);
 });
 
+test("a request whose execute_input the IO thread has published gets no second one", async () => {
+  const sent: Message[] = [];
+  const handler = new Handler({ session: "test", outbox: (_, msg) => sent.push(msg), typecheck: "off" });
+  const msg: Message = {
+    identities: [],
+    header: newHeader("execute_request", "client"),
+    parent_header: {},
+    metadata: {},
+    content: { code: "1" },
+    buffers: [],
+  };
+  await handler.receive("shell", msg, { busySent: true, inputSent: true });
+  assert.deepEqual(
+    sent.map((m) => m.header.msg_type),
+    ["execute_result", "execute_reply", "status"],
+  );
+  assert.equal(sent[1]!.content.execution_count, 1);
+});
+
 test("silent and store_history=false leave the execution count alone", async () => {
   const { request } = harness();
   await request("execute_request", { code: "1" });
