@@ -94,6 +94,11 @@ export class KernelClient {
   private tempDir: string | null = null;
   private detached = false;
   private heartbeat: zmq.Dealer | null = null;
+  /** The kernel process's id (null for an attached kernel). */
+  get pid(): number | null {
+    return this.process?.pid ?? null;
+  }
+
   /** Settles when the kernel process this client started exits (never, for an attached kernel). */
   exited: Promise<Exit> = new Promise(() => {});
 
@@ -121,6 +126,14 @@ export class KernelClient {
     // The connection file goes with the kernel, however it ends.
     const removeFile = () => rmSync(dir, { recursive: true, force: true });
     void client.exited.then(removeFile);
+    // A request to a kernel that is gone is never answered: it fails, saying how the kernel ended
+    // (after a moment, so that what the kernel sent just before it exited still arrives).
+    void client.exited.then((e) =>
+      setTimeout(
+        () => client.failPending(`the kernel exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`} before replying`),
+        250,
+      ).unref(),
+    );
     await client.connect();
     const exited = client.exited.then((e) => {
       throw new Error(`kernel exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`} before answering`);
@@ -304,9 +317,16 @@ export class KernelClient {
     const running = this.process && this.process.exitCode === null && this.process.signalCode === null;
     const exited = running ? this.exited : Promise.resolve();
     const grace = () => new Promise((r) => setTimeout(r, 5000).unref());
-    await Promise.race([this.request("control", "shutdown_request", { restart: false }), exited, grace()]);
+    const asked = this.request("control", "shutdown_request", { restart: false }).catch(() => undefined);
+    await Promise.race([asked, exited, grace()]);
     await Promise.race([exited, grace()]);
     this.close();
+  }
+
+  /** Rejects every request still waiting. */
+  private failPending(reason: string): void {
+    for (const p of this.pending.values()) p.reject(new Error(reason));
+    this.pending.clear();
   }
 
   close(): void {
@@ -314,8 +334,7 @@ export class KernelClient {
     this.closed = true;
     for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
     this.heartbeat?.close();
-    for (const p of this.pending.values()) p.reject(new Error("client closed"));
-    this.pending.clear();
+    this.failPending("client closed");
     this.kill();
     if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
   }

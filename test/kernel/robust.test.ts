@@ -117,3 +117,15 @@ test("the caret under an error on line 1 of an async cell points at the error", 
   assert.ok(field > 2);
   assert.equal(caret.indexOf("^"), field, `${source}\n${caret}`);
 });
+
+test("a request to a kernel that dies fails, naming how it ended, instead of waiting forever", async () => {
+  const doomed = await KernelClient.start({ args: ["--typecheck", "off"], stderr: "ignore" });
+  try {
+    const running = doomed.execute("await new Promise(() => {})");
+    await sleep(200);
+    process.kill(doomed.pid!, "SIGKILL");
+    await assert.rejects(running, /the kernel exited with signal SIGKILL before replying/);
+  } finally {
+    doomed.close();
+  }
+});
