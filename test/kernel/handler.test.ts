@@ -76,7 +76,8 @@ test("with a batch outbox, a cell's result, reply and idle go in one batch, afte
   assert.deepEqual(batches[1], ["iopub:error", "shell:execute_reply", "iopub:idle"]);
 });
 
-test("a request whose busy the IO thread has published gets no second one", async () => {
+/** A handler with an execute_request of `code` as the IO thread hands it over, and what it sends. */
+function handedOver(code: string) {
   const sent: Message[] = [];
   const handler = new Handler({ session: "test", outbox: (_, msg) => sent.push(msg), typecheck: "off" });
   const msg: Message = {
@@ -84,24 +85,20 @@ test("a request whose busy the IO thread has published gets no second one", asyn
     header: newHeader("execute_request", "client"),
     parent_header: {},
     metadata: {},
-    content: { code: "1" },
+    content: { code },
     buffers: [],
   };
+  return { sent, handler, msg };
+}
+
+test("a request whose busy the IO thread has published gets no second one", async () => {
+  const { sent, handler, msg } = handedOver("1");
   await handler.receive("shell", msg, { busySent: true });
   assert.deepEqual(sent.map((m) => m.content.execution_state).filter(Boolean), ["idle"]);
 });
 
 test("a request whose execute_input the IO thread has published gets no second one", async () => {
-  const sent: Message[] = [];
-  const handler = new Handler({ session: "test", outbox: (_, msg) => sent.push(msg), typecheck: "off" });
-  const msg: Message = {
-    identities: [],
-    header: newHeader("execute_request", "client"),
-    parent_header: {},
-    metadata: {},
-    content: { code: "1" },
-    buffers: [],
-  };
+  const { sent, handler, msg } = handedOver("1");
   await handler.receive("shell", msg, { busySent: true, inputSent: true });
   assert.deepEqual(
     sent.map((m) => m.header.msg_type),
