@@ -114,7 +114,7 @@ export class LanguageClient implements LanguageTools {
     this.worker = worker;
     this.ready = false;
     this.unsent = [];
-    if (this.cells.length) worker.postMessage(this.cells.map((code) => ({ method: "addCell", args: [code] }) satisfies LanguageRequest));
+    if (this.cells.length) worker.postMessage(addCellRequests(this.cells));
     this.holdOpen();
   }
 
@@ -134,7 +134,7 @@ export class LanguageClient implements LanguageTools {
   }
 
   private flushUnsent(worker: Worker): void {
-    worker.postMessage(this.unsent.map((code) => ({ method: "addCell", args: [code] }) satisfies LanguageRequest));
+    worker.postMessage(addCellRequests(this.unsent));
     this.unsent = [];
   }
 
@@ -187,7 +187,7 @@ export class LanguageClient implements LanguageTools {
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
       this.holdOpen();
-      const added = this.unsent.map((code) => ({ method: "addCell", args: [code] }) satisfies LanguageRequest);
+      const added = addCellRequests(this.unsent);
       this.unsent = [];
       try {
         worker.postMessage([...added, { id, method, args } satisfies LanguageRequest]);
@@ -270,6 +270,11 @@ export class LanguageClient implements LanguageTools {
  * Starts the worker and returns at once: cells added meanwhile queue in the worker, and the first
  * call waits for its warm-up (about a second).
  */
+/** The worker's requests that add these cells, in order (addCell has no id: nothing waits for it). */
+function addCellRequests(cells: string[]): LanguageRequest[] {
+  return cells.map((code) => ({ method: "addCell", args: [code] }));
+}
+
 export async function startLanguageService(options: LanguageClientOptions = {}): Promise<LanguageClient> {
   const client = new LanguageClient(options);
   client.start();
