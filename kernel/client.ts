@@ -94,6 +94,8 @@ export class KernelClient {
   private tempDir: string | null = null;
   private detached = false;
   private heartbeat: zmq.Dealer | null = null;
+  /** Why requests fail at once: the kernel process this client started has exited. */
+  private gone: string | null = null;
   /** The kernel process's id (null for an attached kernel). */
   get pid(): number | null {
     return this.process?.pid ?? null;
@@ -129,10 +131,10 @@ export class KernelClient {
     // A request to a kernel that is gone is never answered: it fails, saying how the kernel ended
     // (after a moment, so that what the kernel sent just before it exited still arrives).
     void client.exited.then((e) =>
-      setTimeout(
-        () => client.failPending(`the kernel exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`} before replying`),
-        250,
-      ).unref(),
+      setTimeout(() => {
+        client.gone = `the kernel exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`} before replying`;
+        client.failPending(client.gone);
+      }, 250).unref(),
     );
     await client.connect();
     const exited = client.exited.then((e) => {
@@ -271,6 +273,7 @@ export class KernelClient {
   }
 
   send(channel: "shell" | "control", msg: Message): Promise<Reply> {
+    if (this.gone) return Promise.reject(new Error(this.gone));
     const promise = new Promise<Reply>((resolve, reject) =>
       this.pending.set(msg.header.msg_id, { resolve, reject, outputs: [], idle: false }),
     );

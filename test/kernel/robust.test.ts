@@ -125,6 +125,7 @@ test("a request to a kernel that dies fails, naming how it ended, instead of wai
     await sleep(200);
     process.kill(doomed.pid!, "SIGKILL");
     await assert.rejects(running, /the kernel exited with signal SIGKILL before replying/);
+    await assert.rejects(doomed.execute("1"), /the kernel exited with signal SIGKILL/, "a later request fails at once");
   } finally {
     doomed.close();
   }
