@@ -23,6 +23,8 @@ export interface Kept {
   index: Int32Array;
   /** tokens with attention mask 1 */
   real: number;
+  /** `index` as a tensor, made by the first keptRows of a forward and shared by the rest (the caller disposes it) */
+  tensor?: tf.Tensor1D;
 }
 
 /** The flat token indices (b * T + t) a hook's batch keeps. */
@@ -45,7 +47,8 @@ export function keptRows(x: tf.Tensor, kept: Kept): Rows {
   const d = x.shape[x.rank - 1];
   const data = tf.tidy(() => {
     const flat = tf.reshape(x, [-1, d]); // [B*T, d]
-    return tf.gather(flat, tf.tensor1d(kept.index, "int32")); // [n, d]
+    kept.tensor ??= tf.keep(tf.tensor1d(kept.index, "int32"));
+    return tf.gather(flat, kept.tensor); // [n, d]
   });
   const out = data.dataSync() as Float32Array;
   data.dispose();

@@ -8,6 +8,11 @@
 // Layers reading the same input (q_proj, k_proj and v_proj read one x) are found on the first batch
 // and analysed once. Unlike PEFT, collection stops after maxIters batches: layers not converged by
 // then are named in a warning and their latest estimate is used.
+//
+// With a second core the PCA updates of batch i run on a worker thread (pca-runner.ts) while the model
+// runs on batch i + 1 with every analysed layer hooked; when batch i's updates are back, batch i + 1
+// feeds only the layers that are still open. So each layer sees the same batches in the same order as
+// one after the other, and the results are the same bits.
 
 import type { Model } from "../models/model.js";
 import { linearPaths, selectLinears } from "../lora/targets.js";
@@ -17,8 +22,10 @@ import { EvaActivations, type LayerActivations } from "./activations.js";
 import { distributeRanks } from "./allocate.js";
 import { throwIfCancelled } from "../runtime/cancel.js";
 import { identicalInputs, type Kept, keptRows, keptTokens, type Rows } from "./capture.js";
-import { IncrementalPCA } from "./ipca.js";
+import { activeBlas } from "../backend/blas/index.js";
+import { lapack } from "../lora/linalg/lapack.js";
 import { type CollectConfig, type CollectOptions, collectConfig, maxComponents } from "./options.js";
+import { type PcaJob, type PcaSnapshot, pcaRunner } from "./pca-runner.js";
 import { batchSource } from "./source.js";
 
 const WHERE = "eva.collect";
@@ -57,8 +64,32 @@ function runBatch(
     (logits ? model.logits(ids, opts) : model.hidden(ids, opts)).dispose();
   } finally {
     for (const r of removers) r();
+    (kept as Kept | null)?.tensor?.dispose();
   }
   return captured;
+}
+
+/** A batch the model has run on, with the kept rows of the layers hooked. */
+interface Forwarded {
+  batch: Batch;
+  captured: Map<string, { tensorId: number; rows: Rows }>;
+}
+
+/**
+ * OpenBLAS at one thread for the collection; returns what puts the count back. With the PCA on the
+ * worker two threads call OpenBLAS (the model here, the PCA there), and its helper threads spin for
+ * a while after each call: at its default count both callers' helpers fight for the cores, and
+ * collection ran 1.5-2x slower than with no worker at all. One thread also makes the products'
+ * rounding independent of the machine and of `parallel`, so both ways give the same bits; at EVA's
+ * sizes a product gains little from a second thread.
+ */
+function oneBlasThread(): () => void {
+  const blas = activeBlas();
+  const before = blas?.threads() ?? 1;
+  if (!blas || before <= 1 || !blas.setThreads(1)) return () => undefined;
+  return () => {
+    blas.setThreads(before);
+  };
 }
 
 /** Cosine of each new component with the same-index previous one (both unit length) >= tau. */
@@ -86,7 +117,7 @@ export async function collect(model: Model, data: Data, options: CollectOptions)
   const src = batchSource(data, WHERE);
   const t0 = performance.now();
   let sharedWith = new Map<string, string>(); // member -> the layer analysed for it
-  const pca = new Map<string, IncrementalPCA>();
+  const pca = new Map<string, PcaSnapshot>(); // head -> its PCA after its last update
   const componentOk = new Map<string, boolean[]>(paths.map((p) => [p, []]));
   const updates = new Map<string, number>(paths.map((p) => [p, 0]));
   let rank: Record<string, number> = Object.fromEntries(k);
@@ -134,6 +165,15 @@ export async function collect(model: Model, data: Data, options: CollectOptions)
     });
   };
 
+  const forward = async (index: number, hooked: string[]): Promise<Forwarded | null> => {
+    const batch = await src.next();
+    return batch ? { batch, captured: runBatch(model, batch, index, hooked, c) } : null;
+  };
+  // the next batch, run while the PCA of the current one was on the worker; its error (a bad batch)
+  // counts only if collection gets to that batch
+  let ahead: { batch: Forwarded | null } | { error: unknown } | null = null;
+  const runner = pcaRunner(c.parallel, lapack() !== null);
+  const restoreBlas = oneBlasThread();
   const sink = progressSink(c.label, paths.length, c.quiet);
   try {
     for (;;) {
@@ -142,30 +182,48 @@ export async function collect(model: Model, data: Data, options: CollectOptions)
       if (iterations > 0 && heads().every(isConverged)) break;
       if (iterations >= c.maxIters) break;
       throwIfCancelled(`${WHERE}: batch ${iterations + 1}`, c.signal, result());
-      const batch = await src.next();
-      if (!batch) {
+      const active = iterations === 0 ? paths : heads().filter((h) => !isConverged(h));
+      let cur: Forwarded | null;
+      if (ahead) {
+        const a = ahead;
+        ahead = null;
+        if ("error" in a) throw a.error;
+        cur = a.batch;
+      } else cur = await forward(iterations, active);
+      if (!cur) {
         exhausted = true;
         break;
       }
-      const active = iterations === 0 ? paths : heads().filter((h) => !isConverged(h));
-      const captured = runBatch(model, batch, iterations, active, c);
       if (iterations === 0) {
-        sharedWith = identicalInputs(captured);
+        sharedWith = identicalInputs(cur.captured);
         for (const [member, head] of sharedWith) k.set(head, Math.max(k.get(head)!, k.get(member)!));
         for (const [member, head] of sharedWith) k.set(member, k.get(head)!);
         rank = Object.fromEntries(k);
       }
+      const jobs: PcaJob[] = [];
       for (const h of active) {
         if (sharedWith.has(h)) continue;
-        const rows = captured.get(h);
-        if (!rows || rows.rows.n < k.get(h)!) continue; // fewer tokens than components: this batch cannot update it
-        const ip = pca.get(h) ?? new IncrementalPCA(k.get(h)!);
-        pca.set(h, ip);
-        const prev = ip.components;
-        ip.partialFitArray(rows.rows.data, rows.rows.n, rows.rows.d);
+        const rows = cur.captured.get(h)?.rows;
+        if (!rows || rows.n < k.get(h)!) continue; // fewer tokens than components: this batch cannot update it
+        jobs.push({ key: h, k: k.get(h)!, data: rows.data, n: rows.n, d: rows.d, where: `${WHERE}: ${h}` });
+      }
+      const work = runner.update(jobs);
+      if (runner.parallel && iterations + 1 < c.maxIters) {
+        work.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
+        // every layer analysed is hooked: which of them the batch updates is known only when this
+        // batch's updates are back (a converged layer opens again when its rank grows)
+        try {
+          ahead = { batch: await forward(iterations + 1, heads()) };
+        } catch (error) {
+          ahead = { error };
+        }
+      }
+      for (const [h, now] of await work) {
+        const prev = pca.get(h)?.components;
+        pca.set(h, now);
         updates.set(h, updates.get(h)! + 1);
         // no layer converges on its first update
-        if (prev.length) componentOk.set(h, stable(ip.components, prev, c.tau));
+        if (prev) componentOk.set(h, stable(now.components, prev, c.tau));
       }
       iterations++;
       if (heads().every((h) => pca.has(h))) {
@@ -174,7 +232,9 @@ export async function collect(model: Model, data: Data, options: CollectOptions)
       }
     }
   } finally {
+    restoreBlas();
     sink.done();
+    runner.close();
     await src.close();
   }
   const missing = heads().filter((h) => !pca.has(h));

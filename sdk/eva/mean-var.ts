@@ -16,18 +16,24 @@ export function updateMeanVar(last: MeanVar | null, x: ArrayLike<number>, n: num
     if (!last) throw new Error("updateMeanVar: no rows and no earlier statistics");
     return last;
   }
+  return accumulate(last, x, n, d).stats;
+}
+
+/** updateMeanVar for n >= 1 rows, with the batch's own mean, which incremental PCA centres the batch on. */
+export function accumulate(last: MeanVar | null, x: ArrayLike<number>, n: number, d: number): { stats: MeanVar; batchMean: Float64Array } {
   const sum = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     const base = i * d;
     for (let j = 0; j < d; j++) sum[j] += x[base + j];
   }
+  const batchMean = sum.map((x) => x / n);
   // the batch's centred sum of squares, with the rounding of its mean corrected (two-pass formula)
   const ss = new Float64Array(d);
   const drift = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     const base = i * d;
     for (let j = 0; j < d; j++) {
-      const t = x[base + j] - sum[j] / n;
+      const t = x[base + j] - batchMean[j];
       ss[j] += t * t;
       drift[j] += t;
     }
@@ -47,5 +53,5 @@ export function updateMeanVar(last: MeanVar | null, x: ArrayLike<number>, n: num
     const gap = (n * lastSum) / last.n - sum[j];
     variance[j] = (last.variance[j] * last.n + ss[j] + (last.n / n / total) * gap * gap) / total;
   }
-  return { mean, variance, n: total };
+  return { stats: { mean, variance, n: total }, batchMean };
 }

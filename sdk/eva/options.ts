@@ -4,6 +4,7 @@
 
 import { ArgumentError } from "../errors.js";
 import type { ModuleMatch } from "../nn/paths.js";
+import { canRunBeside } from "./pca-runner.js";
 
 export interface CollectOptions {
   /** the linears whose inputs to analyse, as lora.attach takes them: names ("q_proj"), a RegExp or a predicate */
@@ -26,6 +27,9 @@ export interface CollectOptions {
   label?: string;
   /** no terminal progress bar (the kernel's display still gets events) */
   quiet?: boolean;
+  /** run the incremental PCA on a worker thread, beside the forward pass of the next batch (default:
+   *  when the machine has more than one core); the results are the same either way */
+  parallel?: boolean;
 }
 
 export interface CollectConfig {
@@ -39,6 +43,7 @@ export interface CollectConfig {
   signal: AbortSignal | undefined;
   label: string;
   quiet: boolean;
+  parallel: boolean;
 }
 
 export interface InitOptions {
@@ -100,6 +105,7 @@ export function collectConfig(o: CollectOptions): CollectConfig {
     signal: o.signal,
     label: o.label ?? "eva",
     quiet: bool(where, "quiet", o.quiet ?? false),
+    parallel: bool(where, "parallel", o.parallel ?? canRunBeside()),
   };
 }
 

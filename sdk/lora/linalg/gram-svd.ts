@@ -30,7 +30,7 @@ function nativeTopSvd(lib: Lapack, a: Matrix, k: number): TopSvd {
   const { rows: m, cols: n, data: x } = a;
   const side = Math.min(m, n);
   const g = new Float64Array(side * side);
-  lib.gram(x, side, m <= n ? n : m, m > n, g); // [side, side]: A A^T or A^T A
+  lib.gram(x, side, Math.max(m, n), m > n, g); // [side, side]: A A^T or A^T A
   const { values, vectors } = lib.eighTop(g, side, k); // vectors [k, side]
   const S = values.map((v) => Math.sqrt(Math.max(0, v)));
   let V = vectors;

@@ -1,7 +1,13 @@
 // Float64 BLAS and LAPACK from the OpenBLAS that runs the wasm backend's products (it ships
 // LAPACK): the Gram matrix (dsyrk), products (dgemm) and the leading eigenpairs of a symmetric
-// matrix (dsyevr, the MRRR solver, asked for the top k only). Used by the decompositions when the
-// native path is on; STILLROOM_BLAS=off or use("wasm", { blas: false }) keeps them in JavaScript.
+// matrix. Used by the decompositions when the native path is on; STILLROOM_BLAS=off or
+// use("wasm", { blas: false }) keeps them in JavaScript.
+//
+// The eigenpairs: tridiagonalise (dsytrd), the top k of the tridiagonal by MRRR (dstemr), then
+// back-transform only those k vectors (dormtr). dsyevr asked for a subset does the same reduction
+// but then falls back to bisection and inverse iteration (MRRR only serves it for all eigenpairs),
+// which at incremental PCA's sizes (k = 16 of about 90) costs twice as much. dsyevr stays as the
+// fallback for the rare tridiagonal where MRRR reports a failure.
 
 import { activeBlas } from "../../backend/blas/index.js";
 
@@ -43,9 +49,101 @@ function bind(symbol: (decl: string) => Fn | null): Lapack | null {
   const dsyevr = symbol(
     "void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a, const int *lda, const double *vl, const double *vu, const int *il, const int *iu, const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz, double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t ljobz, size_t lrange, size_t luplo)",
   );
+  const dsytrd = symbol(
+    "void dsytrd_(const char *uplo, const int *n, double *a, const int *lda, double *d, double *e, double *tau, double *work, const int *lwork, int *info, size_t luplo)",
+  );
+  const dstemr = symbol(
+    "void dstemr_(const char *jobz, const char *range, const int *n, double *d, double *e, const double *vl, const double *vu, const int *il, const int *iu, int *m, double *w, double *z, const int *ldz, const int *nzc, int *isuppz, int *tryrac, double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t ljobz, size_t lrange)",
+  );
+  const dormtr = symbol(
+    "void dormtr_(const char *side, const char *uplo, const char *trans, const int *m, const int *n, const double *a, const int *lda, const double *tau, double *c, const int *ldc, double *work, const int *lwork, int *info, size_t lside, size_t luplo, size_t ltrans)",
+  );
   if (!dsyrk || !dgemm || !dsyevr) return null;
   const one = (x: number) => Int32Array.of(x);
   const zero = Float64Array.of(0);
+
+  /** the top k eigenvalues, ascending, into w [n] (its first k) and their vectors into z [k columns of n], by dsyevr (s overwritten) */
+  const bySyevr = (s: Float64Array, n: number, k: number, w: Float64Array, z: Float64Array): number => {
+    const found = one(0);
+    const info = one(0);
+    const lwork = 26 * n;
+    const liwork = 10 * n;
+    dsyevr(
+      "V",
+      "I",
+      "U",
+      one(n),
+      s,
+      one(n),
+      zero,
+      zero,
+      one(n - k + 1),
+      one(n),
+      zero,
+      found,
+      w,
+      z,
+      one(n),
+      new Int32Array(2 * k),
+      new Float64Array(lwork),
+      one(lwork),
+      new Int32Array(liwork),
+      one(liwork),
+      info,
+      1,
+      1,
+      1,
+    );
+    return info[0] !== 0 ? info[0] : found[0] === k ? 0 : -1;
+  };
+
+  /** the same by dsytrd + dstemr + dormtr; nonzero when MRRR gave up (s is then restored from `copy`) */
+  const byMrrr = (s: Float64Array, n: number, k: number, w: Float64Array, z: Float64Array): number => {
+    if (!dsytrd || !dstemr || !dormtr) return -1;
+    const copy = s.slice();
+    const d = new Float64Array(n);
+    const e = new Float64Array(n); // n - 1 off-diagonals; dstemr uses the last entry as workspace
+    const tau = new Float64Array(Math.max(1, n - 1));
+    const info = one(0);
+    const lwork = 64 * n;
+    dsytrd("U", one(n), s, one(n), d, e, tau, new Float64Array(lwork), one(lwork), info, 1);
+    if (info[0] !== 0) return info[0];
+    const found = one(0);
+    // tryrac 0: absolute accuracy, as dsyevr's; high relative accuracy for the tiny eigenvalues is
+    // not needed for the top k and doubles dstemr's time
+    dstemr(
+      "V",
+      "I",
+      one(n),
+      d,
+      e,
+      zero,
+      zero,
+      one(n - k + 1),
+      one(n),
+      found,
+      w,
+      z,
+      one(n),
+      one(k),
+      new Int32Array(2 * k),
+      one(0),
+      new Float64Array(18 * n),
+      one(18 * n),
+      new Int32Array(10 * n),
+      one(10 * n),
+      info,
+      1,
+      1,
+    );
+    if (info[0] !== 0 || found[0] !== k) {
+      s.set(copy);
+      return info[0] || -1;
+    }
+    // z holds eigenvectors of the tridiagonal; Q z turns them into the matrix's
+    dormtr("L", "U", "N", one(n), one(k), s, one(n), tau, z, one(n), new Float64Array(64 * k), one(64 * k), info, 1, 1, 1);
+    return info[0];
+  };
   return {
     gram(a, n, kk, t, c) {
       // row-major [n, kk] a: a a^T; row-major [kk, n] a: a^T a (ld is the stored row length)
@@ -56,39 +154,12 @@ function bind(symbol: (decl: string) => Fn | null): Lapack | null {
     },
     eighTop(s, n, k) {
       // column-major LAPACK sees the row-major lower triangle as its upper one ("U")
-      const w = new Float64Array(n);
+      const w = new Float64Array(n); // the first k are the values; LAPACK may use all n
       const z = new Float64Array(n * k); // [k columns of n]: eigenvector j is z[j n .. (j + 1) n)
-      const found = one(0);
-      const info = one(0);
-      const lwork = 26 * n;
-      const liwork = 10 * n;
-      dsyevr(
-        "V",
-        "I",
-        "U",
-        one(n),
-        s,
-        one(n),
-        zero,
-        zero,
-        one(n - k + 1),
-        one(n),
-        zero,
-        found,
-        w,
-        z,
-        one(n),
-        new Int32Array(2 * k),
-        new Float64Array(lwork),
-        one(lwork),
-        new Int32Array(liwork),
-        one(liwork),
-        info,
-        1,
-        1,
-        1,
-      );
-      if (info[0] !== 0 || found[0] !== k) throw new Error(`dsyevr: info ${info[0]}, ${found[0]} of ${k} eigenpairs (n = ${n})`);
+      if (byMrrr(s, n, k, w, z) !== 0) {
+        const info = bySyevr(s, n, k, w, z);
+        if (info !== 0) throw new Error(`dsyevr: info ${info} for the top ${k} eigenpairs (n = ${n})`);
+      }
       // ascending from LAPACK: reverse into largest first
       const values = new Float64Array(k);
       const vectors = new Float64Array(k * n);

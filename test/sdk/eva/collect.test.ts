@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { afterEach, before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+import { activeBlas } from "../../../sdk/backend/blas/index.js";
 import { CANCEL_HOOK, InterruptedError } from "../../../sdk/runtime/cancel.js";
 import { collect } from "../../../sdk/eva/collect.js";
 import { IncrementalPCA } from "../../../sdk/eva/ipca.js";
+import { pcaRunner } from "../../../sdk/eva/pca-runner.js";
 import type { Batch } from "../../../sdk/train/data.js";
 import { PROGRESS_HOOK } from "../../../sdk/train/progress.js";
 import { tiny } from "../lora/helpers.js";
@@ -40,6 +42,10 @@ test("the PCA sees exactly the real tokens with a label: the same as an Incremen
   const acts = await collect(m, data, { targets: ["q_proj", "down_proj"], r: 2, rho: 2, tau: 1, maxIters: 3, ...QUIET });
   assert.equal(tf.memory().numTensors, before, "collect leaves no tensors behind");
   assert.equal(acts.iterations, 3);
+  // collect runs OpenBLAS at one thread; so does the reference, for the same rounding
+  const blas = activeBlas();
+  const threads = blas?.threads() ?? 1;
+  blas?.setThreads(1);
   for (const path of ["model.layers.1.self_attn.q_proj", "model.layers.0.mlp.down_proj"]) {
     const ref = new IncrementalPCA(4);
     let tokens = 0;
@@ -60,6 +66,7 @@ test("the PCA sees exactly the real tokens with a label: the same as an Incremen
     });
     assert.deepEqual(Array.from(got.singularValues), Array.from(ref.singularValues));
   }
+  blas?.setThreads(threads);
   // without the label mask, every real token counts
   const all = await collect(m, data, { targets: ["q_proj"], r: 2, tau: 1, maxIters: 3, useLabelMask: false, ...QUIET });
   assert.equal(all.layers.get("model.layers.0.self_attn.q_proj")!.tokens, 3 * (10 + 7 + 10 + 8));
@@ -118,6 +125,60 @@ test("convergence: the same batch again leaves the components as they were, so e
   ]);
 });
 
+test("the PCA on a worker thread, beside the next batch's forward pass, gives exactly what the PCA on the calling thread gives", async () => {
+  const m = tiny();
+  const targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+  for (const [tau, r, seed] of [
+    [0.9, 2, 3],
+    [0.99, 3, 5],
+    [0.999, 2, 7],
+  ]) {
+    const opts = { targets, r, tau, maxIters: 40, ...QUIET };
+    const here = await collect(m, batches(9, seed), { ...opts, parallel: false });
+    const beside = await collect(m, batches(9, seed), { ...opts, parallel: true });
+    const what = `tau ${tau}, r ${r}`;
+    assert.equal(beside.iterations, here.iterations, what);
+    assert.deepEqual(beside.warnings, here.warnings, what);
+    for (const [path, a] of here.layers) {
+      const b = beside.layers.get(path)!;
+      // bit for bit: the same update code sees the same rows in the same order
+      assert.deepEqual(
+        {
+          ...b,
+          components: b.components.map((c) => [...c]),
+          singularValues: [...b.singularValues],
+          explainedVarianceRatio: [...b.explainedVarianceRatio],
+        },
+        {
+          ...a,
+          components: a.components.map((c) => [...c]),
+          singularValues: [...a.singularValues],
+          explainedVarianceRatio: [...a.explainedVarianceRatio],
+        },
+        `${what}: ${path}`,
+      );
+    }
+  }
+});
+
+test("a PCA update that fails names the layer and the entry, on the worker as on the calling thread", async () => {
+  for (const parallel of [false, true]) {
+    const runner = pcaRunner(parallel, true);
+    const data = new Float32Array(6 * 4).fill(1);
+    data[9] = Number.NaN; // row 2, feature 1
+    const ok = new Float32Array(6 * 4).map((_, i) => Math.sin(i));
+    await assert.rejects(
+      runner.update([
+        { key: "a", k: 2, data: ok, n: 6, d: 4, where: "eva.collect: layer.a" },
+        { key: "b", k: 2, data, n: 6, d: 4, where: "eva.collect: layer.b" },
+      ]),
+      /eva\.collect: layer\.b: x\[2\]\[1\] = NaN: expected a finite number$/,
+      `parallel ${parallel}`,
+    );
+    runner.close();
+  }
+});
+
 test("a layer that never converges within maxIters gets a warning naming it (and the layers sharing its input); the best estimate is used", async () => {
   const m = tiny();
   const warned: string[] = [];
@@ -155,10 +216,28 @@ test("cancellation: the caller's signal or the notebook cell's stops collection 
     return data[i];
   };
   const before = tf.memory().numTensors;
-  const err = await collect(m, source, { targets: ["q_proj"], r: 2, tau: 1, signal: ctl.signal, ...QUIET }).catch((e) => e);
+  const err = await collect(m, source, { targets: ["q_proj"], r: 2, tau: 1, signal: ctl.signal, parallel: false, ...QUIET }).catch(
+    (e) => e,
+  );
   assert.ok(err instanceof InterruptedError, String(err));
   assert.match(err.message, /^eva\.collect: batch 3: interrupted$/);
   assert.equal((err.partial as { iterations: number }).iterations, 2);
+  assert.equal(tf.memory().numTensors, before);
+  // with the PCA on the worker, batch 1 is read (and the signal fired) while batch 0's update runs:
+  // the stop comes one batch earlier, still at a batch boundary, with batch 0 done
+  const ctl2 = new AbortController();
+  const source2 = (i: number) => {
+    if (i === 1) ctl2.abort();
+    return data[i];
+  };
+  const err2 = await collect(m, source2, { targets: ["q_proj"], r: 2, tau: 1, signal: ctl2.signal, parallel: true, ...QUIET }).catch(
+    (e) => e,
+  );
+  assert.ok(err2 instanceof InterruptedError, String(err2));
+  assert.match(err2.message, /^eva\.collect: batch 2: interrupted$/);
+  const partial = err2.partial as { iterations: number; layers: ReadonlyMap<string, { batches: number }> };
+  assert.equal(partial.iterations, 1);
+  assert.equal(partial.layers.get("model.layers.0.self_attn.q_proj")?.batches, 1);
   assert.equal(tf.memory().numTensors, before);
   const cell = new AbortController();
   (globalThis as Record<symbol, unknown>)[CANCEL_HOOK] = () => cell.signal;
