@@ -82,6 +82,11 @@ async function incrementalAgainstFull() {
   const data = tasks.batches({ batchSize: BATCH, seed: SEED + 1 });
   const layers = ["model.layers.0.self_attn.q_proj", "model.layers.0.mlp.down_proj"];
   const k = Math.round(R * RHO);
+  // OpenBLAS at one thread, as sr.eva.collect runs it (its helper threads' spinning costs more than
+  // they give at these sizes)
+  const blas = (await import("../sdk/backend/blas/index.js")).activeBlas();
+  const threads = blas?.threads() ?? 1;
+  blas?.setThreads(1);
   for (const path of layers) {
     const ipca = new sr.eva.IncrementalPCA(k);
     const seen: number[][] = [];
@@ -123,6 +128,7 @@ async function incrementalAgainstFull() {
     emit({ metric: "full_svd_median_ms", layer: path, value: median(full), unit: "ms", rows_seen_at_end: seen.length });
     emit({ ratio: "full_svd/ipca_partial_fit (last batch)", layer: path, value: full.at(-1)! / fit.at(-1)! });
   }
+  blas?.setThreads(threads);
   model.dispose();
 }
 
