@@ -183,8 +183,31 @@ const K_TOTALS = 5;
 /** Promise hooks taken off before a termination, for hooks that must stay on after it. */
 let savedPromiseHooks: unknown[] | null = null;
 
+/**
+ * Frames of Node's async-hook code. JavaScript terminated there (an AsyncLocalStorage's init hook
+ * runs on every promise a loop of awaits makes) leaves Node's own bookkeeping half-updated for good:
+ * the hooks' call depth stays raised, so later enables and disables go to a copy of the hook arrays
+ * that is never put back, and Node aborts at the end of a later callback when it finds an async id
+ * on the stack it should have emptied. No public API resets it, so the termination must land
+ * elsewhere: the hook says "not here" and the IO thread asks again a moment later.
+ */
+const ASYNC_HOOK_FRAMES = /\bnode:(?:internal\/)?async_hooks:/;
+
+/** The stack of the JavaScript that the IO thread's inspector request interrupted (ours on top). */
+function interruptedStack(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 200;
+  try {
+    return new Error().stack ?? "";
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 Object.defineProperty(globalThis, Symbol.for(BEFORE_TERMINATION), {
-  value: () => {
+  /** true: ready, terminate now; false: inside Node's async-hook code, ask again (`anywhere`: do not). */
+  value: (anywhere = false): boolean => {
+    if (!anywhere && ASYNC_HOOK_FRAMES.test(interruptedStack())) return false;
     const binding = asyncWrap();
     // Off first, so the continuations that still run before the termination lands (a loop of
     // awaits) push nothing more; the next request's runInScope turns the hooks back on.

@@ -16,7 +16,11 @@
 //    through the same inspector, the IO thread runs BEFORE_TERMINATION on the main thread, nested
 //    inside the stuck code: it turns the async hooks off (so a loop of awaits pushes nothing more
 //    before the termination lands) and empties that stack, as Node itself does after an uncaught
-//    error. The next request turns the hooks back on.
+//    error. The next request turns the hooks back on. When the stuck code is inside Node's own
+//    async-hook code (the cell context's init hook runs for every promise), turning hooks off
+//    there would only change a copy Node puts back later, and a termination there leaves Node's
+//    hook call depth raised for good: BEFORE_TERMINATION answers "not here" and the IO thread
+//    asks again a few milliseconds later.
 //
 // STATE guards the one race: the IO thread swaps RUNNING for TERMINATING before it terminates, and
 // the main thread swaps RUNNING for IDLE when the cell ends. Whoever swaps first wins; a main

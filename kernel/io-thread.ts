@@ -63,6 +63,10 @@ function withInspector(use: (session: Session, close: () => void) => void): bool
 }
 let interruptCount = 0;
 
+/** How long to keep asking the main thread to get ready for termination, and how often. */
+const READY_TRIES_MS = 5000;
+const READY_RETRY_MS = 2;
+
 /** interrupt_request: see interrupt.ts for the steps. */
 function interrupt(): void {
   const cell = Atomics.load(interrupts, Slot.Cell);
@@ -85,21 +89,32 @@ function interrupt(): void {
       Atomics.notify(interrupts, Slot.State);
     };
     const connected = withInspector((inspector, close) => {
-      // Runs on the main thread, inside the code that never yields (see BEFORE_TERMINATION).
-      const prepare = `globalThis[Symbol.for(${JSON.stringify(BEFORE_TERMINATION)})]()`;
-      inspector.post("Runtime.evaluate", { expression: prepare }, (error, r) => {
-        if (error || r?.result?.value !== true) {
-          log(`cannot ready the main thread for termination (${error?.message ?? JSON.stringify(r?.exceptionDetails?.text)})`);
-          Atomics.store(interrupts, Slot.State, RUNNING);
-          close();
-          return done();
-        }
-        inspector.post("Runtime.terminateExecution", (e) => {
-          if (e) log(`terminateExecution failed: ${e.message}`);
-          close();
-          done();
+      // Runs on the main thread, inside the code that never yields (see BEFORE_TERMINATION); it
+      // answers false while that code is inside Node's async-hook bookkeeping, where a termination
+      // must not land: ask again until it is elsewhere (a loop of awaits is, most of the time).
+      const prepare = (anywhere: boolean) => `globalThis[Symbol.for(${JSON.stringify(BEFORE_TERMINATION)})](${anywhere})`;
+      const giveUpAt = Date.now() + READY_TRIES_MS;
+      const ready = (anywhere: boolean) =>
+        inspector.post("Runtime.evaluate", { expression: prepare(anywhere) }, (error, r) => {
+          if (!error && r?.result?.value === false) {
+            if (Date.now() < giveUpAt) return void setTimeout(() => ready(false), READY_RETRY_MS);
+            // code that lives in an async hook (a user's own hook looping): stopping it beats a kernel stuck for good
+            log(`cell ${cell} stayed inside Node's async-hook code for ${READY_TRIES_MS} ms: terminating it there`);
+            return ready(true);
+          }
+          if (error || r?.result?.value !== true) {
+            log(`cannot ready the main thread for termination (${error?.message ?? JSON.stringify(r?.exceptionDetails?.text)})`);
+            Atomics.store(interrupts, Slot.State, RUNNING);
+            close();
+            return done();
+          }
+          inspector.post("Runtime.terminateExecution", (e) => {
+            if (e) log(`terminateExecution failed: ${e.message}`);
+            close();
+            done();
+          });
         });
-      });
+      ready(false);
     });
     if (!connected) {
       Atomics.store(interrupts, Slot.State, RUNNING);

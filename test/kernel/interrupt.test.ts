@@ -40,6 +40,25 @@ test("code that never yields after an await is stopped, and earlier state stays"
   assert.equal(result(await kernel.execute("await new Promise((r) => setTimeout(() => r(6 * 7), 10))")), "42");
 });
 
+test("a loop of awaits terminated again and again: the kernel lives, and later cells' async output still lands in them", async () => {
+  // Each await makes promises, and the cell context's init hook runs for every one: a termination
+  // landing inside that hook used to leave Node's hook bookkeeping broken (an abort within a few
+  // dozen terminations under load). The kernel now only terminates outside Node's async-hook code.
+  for (let i = 0; i < 6; i++) {
+    const r = await interrupted("for (;;) { await Promise.resolve(1) }", 200 + 60 * i);
+    assert.equal(r.reply.content.ename, "InterruptError");
+  }
+  const r = await kernel.execute(
+    "await null; console.log('after an await'); setTimeout(() => console.log('from a timer'), 1); await new Promise((r) => setTimeout(r, 30)); 7",
+  );
+  const printed = r.outputs
+    .filter((o) => o.header.msg_type === "stream")
+    .map((o) => o.content.text)
+    .join("");
+  assert.equal(printed, "after an await\nfrom a timer\n");
+  assert.equal(result(r), "7");
+});
+
 test("an async loop on timers stops with the interrupt", async () => {
   await interrupted("globalThis.ticks = 0; while (true) { await new Promise((r) => setTimeout(r, 5)); ticks++ }");
   const first = Number(result(await kernel.execute("ticks")));
