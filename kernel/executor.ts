@@ -184,30 +184,33 @@ const K_TOTALS = 5;
 let savedPromiseHooks: unknown[] | null = null;
 
 /**
- * Frames of Node's async-hook code. JavaScript terminated there (an AsyncLocalStorage's init hook
+ * Node's async-hook code. JavaScript terminated there (an AsyncLocalStorage's init hook
  * runs on every promise a loop of awaits makes) leaves Node's own bookkeeping half-updated for good:
  * the hooks' call depth stays raised, so later enables and disables go to a copy of the hook arrays
  * that is never put back, and Node aborts at the end of a later callback when it finds an async id
  * on the stack it should have emptied. No public API resets it, so the termination must land
  * elsewhere: the hook says "not here" and the IO thread asks again a moment later.
  */
-const ASYNC_HOOK_FRAMES = /\bnode:(?:internal\/)?async_hooks:/;
+const ASYNC_HOOK_FILES = new Set(["node:async_hooks", "node:internal/async_hooks"]);
 
-/** The stack of the JavaScript that the IO thread's inspector request interrupted (ours on top). */
-function interruptedStack(): string {
-  const limit = Error.stackTraceLimit;
+/** Whether Node's async-hook code is on the stack under the IO thread's inspector request, read
+ *  from the call sites themselves (the kernel's own stack formatting plays no part). */
+function insideAsyncHooks(): boolean {
+  const { stackTraceLimit, prepareStackTrace } = Error;
   Error.stackTraceLimit = 200;
+  Error.prepareStackTrace = (_, sites) => sites.some((s) => ASYNC_HOOK_FILES.has(s.getFileName() ?? ""));
   try {
-    return new Error().stack ?? "";
+    return new Error().stack as unknown as boolean;
   } finally {
-    Error.stackTraceLimit = limit;
+    Error.stackTraceLimit = stackTraceLimit;
+    Error.prepareStackTrace = prepareStackTrace;
   }
 }
 
 Object.defineProperty(globalThis, Symbol.for(BEFORE_TERMINATION), {
   /** true: ready, terminate now; false: inside Node's async-hook code, ask again (`anywhere`: do not). */
   value: (anywhere = false): boolean => {
-    if (!anywhere && ASYNC_HOOK_FRAMES.test(interruptedStack())) return false;
+    if (!anywhere && insideAsyncHooks()) return false;
     const binding = asyncWrap();
     // Off first, so the continuations that still run before the termination lands (a loop of
     // awaits) push nothing more; the next request's runInScope turns the hooks back on.
