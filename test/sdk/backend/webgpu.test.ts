@@ -21,8 +21,10 @@ const IDS = [
   [7, 8, 9, 10, 11, 12],
 ];
 
-/** Builds a small Llama and runs one training step (forward, loss, backward, AdamW) and a short decode. */
-async function trainAndDecode(): Promise<number> {
+/** Builds a small Llama and runs one training step (forward, loss, backward, AdamW) and a short decode.
+ *  `anyValues`: the device computes nothing (Dawn's null adapter), so its buffers hold whatever
+ *  memory they were given, and generate may rightly refuse logits that are NaN there. */
+async function trainAndDecode(anyValues = false): Promise<number> {
   const model = create(config({ family: "llama", vocabSize: 64, dModel: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, dFf: 64, maxSeq: 32 }), {
     seed: 0,
   });
@@ -34,8 +36,12 @@ async function trainAndDecode(): Promise<number> {
   opt.apply(params, new Map(Object.entries(grads).map(([n, g]) => [nameOf.get(n)!, g])), () => ({ lr: 1e-3, weightDecay: 0.01 }));
   const loss = (await value.data())[0]!;
   tf.dispose([value, ...Object.values(grads)]);
-  const out = await model.generate([[1, 2, 3]], { maxNewTokens: 3, eosTokenId: null });
-  assert.equal(out[0]!.length, 3);
+  try {
+    const out = await model.generate([[1, 2, 3]], { maxNewTokens: 3, eosTokenId: null });
+    assert.equal(out[0]!.length, 3);
+  } catch (e) {
+    if (!(anyValues && /^generate: the logits of row \d+ at new token \d+ hold (NaN|-?Infinity)/.test((e as Error).message))) throw e;
+  }
   opt.dispose();
   model.dispose();
   return loss;
@@ -74,7 +80,7 @@ test("every kernel of a training step and a decode step is registered for webgpu
   assert.deepEqual([i.name, i.device, i.math], ["webgpu", "gpu (webgpu: null-backend (null))", "WebGPU (Dawn)"]);
   const missing = [...used].filter((k) => !tf.getKernel(k, "webgpu"));
   assert.deepEqual(missing, [], "kernels missing on webgpu");
-  const loss = await trainAndDecode(); // the null adapter computes nothing: only that it runs
+  const loss = await trainAndDecode(true); // the null adapter computes nothing: only that it runs
   assert.equal(typeof loss, "number");
   assert.equal(info().name, "webgpu");
 });
