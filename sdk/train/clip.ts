@@ -2,9 +2,30 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 
+/**
+ * The most tensors one addN takes here. WebGPU binds each input and the output as a storage buffer,
+ * and a shader may use 8 by default: tfjs's WebGPU addN of more inputs fails validation and
+ * leaves its output unwritten (a model has far more than 7 weight tensors).
+ */
+const ADDN_INPUTS = 7;
+
+/** The sum of same-shaped tensors, added in groups of at most ADDN_INPUTS. */
+function sumOf(parts: tf.Tensor[]): tf.Tensor {
+  let level = parts;
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += ADDN_INPUTS) {
+      const group = level.slice(i, i + ADDN_INPUTS);
+      next.push(group.length === 1 ? group[0]! : tf.addN(group));
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
 /** The joint L2 norm of all gradients, still on the device. */
 export function globalNorm(grads: Map<string, tf.Tensor>): tf.Scalar {
-  return tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))) as tf.Scalar); // []
+  return tf.tidy(() => tf.sqrt(sumOf([...grads.values()].map((g) => tf.sum(tf.square(g))))) as tf.Scalar); // []
 }
 
 /** Scale grads so that their joint norm, already read as `norm`, is at most maxNorm (0 = no clipping). */

@@ -63,6 +63,32 @@ test("state() and load() round-trip the moments", async () => {
   p.dispose();
 });
 
+test("the global norm of many gradients equals the float64 norm, and no addN takes more than WebGPU binds (7 inputs)", () => {
+  const grads = new Map<string, tf.Tensor>();
+  let exact = 0;
+  for (let i = 0; i < 30; i++) {
+    const values = Array.from({ length: 5 }, (_, j) => Math.sin(7 * i + j) * (1 + i / 10));
+    for (const v of values) exact += Math.fround(v) ** 2;
+    grads.set(`w${i}`, tf.tensor1d(values));
+  }
+  const widest: number[] = [];
+  const engine = tf.engine();
+  const runKernel = engine.runKernel.bind(engine);
+  engine.runKernel = ((name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) => {
+    if (name === "AddN") widest.push(Object.keys(inputs).length);
+    return runKernel(name, inputs, attrs);
+  }) as typeof engine.runKernel;
+  let norm: number;
+  try {
+    norm = clipByGlobalNorm(grads, 0).norm;
+  } finally {
+    engine.runKernel = runKernel;
+  }
+  assert.ok(Math.abs(norm - Math.sqrt(exact)) <= 1e-5 * Math.sqrt(exact), `${norm} vs ${Math.sqrt(exact)}`);
+  assert.ok(widest.length > 0 && Math.max(...widest) <= 7, `addN widths ${widest}`);
+  tf.dispose([...grads.values()]);
+});
+
 test("clipping by global norm scales all gradients together", () => {
   const grads = new Map<string, tf.Tensor>([
     ["a", tf.tensor1d([3])],
