@@ -30,6 +30,16 @@ export interface PcaJob {
   where: string;
 }
 
+/** A state's snapshot (the same arrays, not copies). */
+export function snapshotOf(s: PcaState): PcaSnapshot {
+  return {
+    components: s.components,
+    singularValues: s.singularValues,
+    explainedVarianceRatio: s.explainedVarianceRatio,
+    nSamplesSeen: s.stats?.n ?? 0,
+  };
+}
+
 export type PcaRequest = { type: "fit"; id: number; jobs: PcaJob[]; native: boolean } | { type: "drop"; prefix: string };
 export interface PcaReply {
   id: number;
@@ -69,7 +79,7 @@ class InlineRunner implements PcaRunner {
       try {
         const next = updatePca(this.states.get(j.key) ?? emptyPca(j.k), j.data, j.n, j.d, this.native, j.where);
         this.states.set(j.key, next);
-        out.set(j.key, { ...next, nSamplesSeen: next.stats?.n ?? 0 });
+        out.set(j.key, snapshotOf(next));
       } catch (e) {
         failed ??= e as Error;
       }
@@ -117,7 +127,7 @@ let runners = 0;
 
 class WorkerRunner implements PcaRunner {
   readonly parallel = true;
-  private readonly prefix = `${process.pid}.${++runners}:`;
+  private readonly prefix = `${++runners}:`;
   constructor(private readonly native: boolean) {
     sharedWorker(); // start it now: it boots while the first forward pass runs
   }

@@ -5,18 +5,9 @@
 
 import { parentPort } from "node:worker_threads";
 import { emptyPca, type PcaState, updatePca } from "./ipca-update.js";
-import type { PcaReply, PcaRequest, PcaSnapshot } from "./pca-runner.js";
+import { type PcaReply, type PcaRequest, snapshotOf } from "./pca-runner.js";
 
 const states = new Map<string, PcaState>();
-
-function snapshot(s: PcaState): PcaSnapshot {
-  return {
-    components: s.components,
-    singularValues: s.singularValues,
-    explainedVarianceRatio: s.explainedVarianceRatio,
-    nSamplesSeen: s.stats?.n ?? 0,
-  };
-}
 
 parentPort?.on("message", (req: PcaRequest) => {
   if (req.type === "drop") {
@@ -28,7 +19,7 @@ parentPort?.on("message", (req: PcaRequest) => {
     try {
       const next = updatePca(states.get(job.key) ?? emptyPca(job.k), job.data, job.n, job.d, req.native, job.where);
       states.set(job.key, next);
-      reply.results.push({ key: job.key, snapshot: snapshot(next) });
+      reply.results.push({ key: job.key, snapshot: snapshotOf(next) });
     } catch (e) {
       reply.results.push({ key: job.key, error: (e as Error).message ?? String(e) });
     }

@@ -97,7 +97,7 @@ function bind(symbol: (decl: string) => Fn | null): Lapack | null {
     return info[0] !== 0 ? info[0] : found[0] === k ? 0 : -1;
   };
 
-  /** the same by dsytrd + dstemr + dormtr; nonzero when MRRR gave up (s is then restored from `copy`) */
+  /** the same by dsytrd + dstemr + dormtr; nonzero when it gave up (s is then restored from `copy`) */
   const byMrrr = (s: Float64Array, n: number, k: number, w: Float64Array, z: Float64Array): number => {
     if (!dsytrd || !dstemr || !dormtr) return -1;
     const copy = s.slice();
@@ -107,7 +107,10 @@ function bind(symbol: (decl: string) => Fn | null): Lapack | null {
     const info = one(0);
     const lwork = 64 * n;
     dsytrd("U", one(n), s, one(n), d, e, tau, new Float64Array(lwork), one(lwork), info, 1);
-    if (info[0] !== 0) return info[0];
+    if (info[0] !== 0) {
+      s.set(copy);
+      return info[0];
+    }
     const found = one(0);
     // tryrac 0: absolute accuracy, as dsyevr's; high relative accuracy for the tiny eigenvalues is
     // not needed for the top k and doubles dstemr's time
