@@ -1,16 +1,17 @@
-// The kernel's IO thread: owns every zeromq socket, so the heartbeat, the control channel and
-// kernel_info keep answering while user code holds the main thread (a busy loop, a long cell).
+// The kernel's IO thread: owns every socket (ZMTP over Node's own sockets, zmtp/), so the
+// heartbeat, the control channel and kernel_info keep answering while user code holds the main
+// thread (a busy loop, a long cell).
 // Shell and stdin requests are verified here and forwarded; the main thread posts back messages
 // to sign and send. Logging uses fd 2 directly: the main thread captures process.stderr.
 import { writeSync } from "node:fs";
 import { Session } from "node:inspector";
 import { parentPort, workerData } from "node:worker_threads";
-import * as zmq from "zeromq";
 import { type Channel, type ConnectionInfo, endpoint } from "./connection.js";
 import { BEFORE_TERMINATION, type InterruptNotice, RUNNING, Slot, TERMINATE_AFTER_MS, TERMINATING } from "./interrupt.js";
 import { kernelInfo } from "./kernel-info.js";
 import { readExecuteRequest } from "./messages.js";
 import { type Message, SignatureHistory, Signer, WireError, decode, encodeToSend, newMessage } from "./wire.js";
+import { Echo, Publisher, Router } from "./zmtp/sockets.js";
 
 export interface IoThreadData {
   connection: ConnectionInfo;
@@ -123,41 +124,22 @@ function interrupt(): void {
   }, 20);
 }
 
-/** zeromq v6 allows one pending send per socket: queue them. */
-class SendQueue {
-  private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly socket: zmq.Writable & zmq.Socket) {}
-  /** Resolves once everything queued so far has gone out. */
-  drained(): Promise<void> {
-    return this.tail;
-  }
-
-  send(frames: (Buffer | string)[]): void {
-    this.tail = this.tail.then(() => this.socket.send(frames)).catch((e) => log(`send failed: ${(e as Error).message}`));
-  }
-}
-
-const shell = new zmq.Router();
-const control = new zmq.Router();
-const stdin = new zmq.Router();
-const iopub = new zmq.Publisher();
-const hb = new zmq.Reply();
+const shell = new Router(log);
+const control = new Router(log);
+const stdin = new Router(log);
+const iopub = new Publisher(log);
+const hb = new Echo(log);
 const sockets = [shell, control, stdin, iopub, hb];
-const queues = {
-  shell: new SendQueue(shell),
-  control: new SendQueue(control),
-  stdin: new SendQueue(stdin),
-  iopub: new SendQueue(iopub),
-};
+const outgoing = { shell, control, stdin, iopub };
 
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function send(channel: keyof typeof queues, msg: Message): void {
+function send(channel: keyof typeof outgoing, msg: Message): void {
   msg.identities = msg.identities.map(asBuffer);
   msg.buffers = (msg.buffers ?? []).map(asBuffer);
-  queues[channel].send(encodeToSend(msg, signer));
+  outgoing[channel].send(encodeToSend(msg, signer));
 }
 
 function reply(request: Message, msgType: string, content: Record<string, unknown>): Message {
@@ -188,7 +170,7 @@ function answerHere(channel: "shell" | "control", msg: Message): boolean {
     send("control", reply(msg, "shutdown_reply", { status: "ok", restart }));
     status(msg, "idle");
     // The reply must leave before the process does.
-    void Promise.all(Object.values(queues).map((q) => q.drained())).then(() =>
+    void Promise.all(Object.values(outgoing).map((s) => s.flushed())).then(() =>
       port.postMessage({ kind: "shutdown", restart } satisfies FromIo),
     );
     // A main thread stuck in user code cannot exit by itself.
@@ -264,27 +246,22 @@ function logDropped(channel: string, e: unknown): void {
   }
 }
 
-async function serve(channel: "shell" | "control" | "stdin", socket: zmq.Router): Promise<void> {
-  for await (const frames of socket) {
+function serve(channel: "shell" | "control" | "stdin", socket: Router): void {
+  socket.onMessage = (frames) => {
     let msg: Message;
     try {
-      msg = decode(frames as Buffer[], signer, signatures);
+      msg = decode(frames, signer, signatures);
     } catch (e) {
-      logDropped(channel, e);
-      continue;
+      return logDropped(channel, e);
     }
     try {
-      if (channel !== "stdin" && answerHere(channel, msg)) continue;
-      if (channel === "control") continue;
+      if (channel !== "stdin" && answerHere(channel, msg)) return;
+      if (channel === "control") return;
       handOver(channel, msg);
     } catch (e) {
       log(`${channel}: ${msg.header.msg_type} failed: ${(e as Error).stack}`);
     }
-  }
-}
-
-async function heartbeat(): Promise<void> {
-  for await (const frames of hb) await hb.send(frames);
+  };
 }
 
 /**
@@ -324,8 +301,9 @@ async function main(): Promise<void> {
   status(null, "starting");
   port.postMessage({ kind: "bound" } satisfies FromIo);
   exitWithParent();
-  const loops = [serve("shell", shell), serve("control", control), serve("stdin", stdin), heartbeat()];
-  await Promise.allSettled(loops);
+  serve("shell", shell);
+  serve("control", control);
+  serve("stdin", stdin);
 }
 
 void main();
