@@ -132,9 +132,8 @@ export function encode(message: Message, signer: Signer): Buffer[] {
 }
 
 /**
- * The frames of `encode`, with the signature and the JSON frames left as strings: zeromq copies a
- * string into its message, while a Buffer over 128 bytes goes zero-copy and has to be handed back
- * to the sending thread to be freed, one more wake of that thread per message.
+ * The frames of `encode`, with the signature and the JSON frames left as strings, for a sender
+ * that copies them into its own buffer once (the kernel's ZMTP sockets; zeromq.js does too).
  */
 export function encodeToSend(message: Message, signer: Signer): (Buffer | string)[] {
   const json = [message.header, message.parent_header, message.metadata, message.content].map((part) => JSON.stringify(part ?? {}));
