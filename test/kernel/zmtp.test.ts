@@ -29,6 +29,25 @@ function nextMessage(router: Router): Promise<Buffer[]> {
   });
 }
 
+/** Sends `text` from the dealer and checks that the router hands it on under `identity`. */
+async function expectRouted(router: Router, dealer: zmq.Dealer, text: string, identity: string): Promise<void> {
+  const got = nextMessage(router);
+  await dealer.send(text);
+  assert.deepEqual(
+    (await got).map((f) => f.toString()),
+    [identity, text],
+  );
+}
+
+/** Runs `body`, then closes the sockets, whatever happens. */
+async function closing(sockets: { close(): void }[], body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } finally {
+    for (const s of sockets) s.close();
+  }
+}
+
 async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!condition()) {
@@ -73,7 +92,7 @@ test("ROUTER: libzmq dealers' messages arrive with their identities, and replies
   const { socket: router, url } = await bound((log) => new Router(log));
   const named = new zmq.Dealer({ routingId: "client-a", linger: 0 });
   const anonymous = new zmq.Dealer({ linger: 0 });
-  try {
+  await closing([named, anonymous, router], async () => {
     named.connect(url);
     anonymous.connect(url);
     let got = nextMessage(router);
@@ -98,17 +117,13 @@ test("ROUTER: libzmq dealers' messages arrive with their identities, and replies
     const toA = await named.receive();
     assert.equal(toA[0]!.toString(), "to a");
     assert.equal(toA[1]!.length, 100_000);
-  } finally {
-    named.close();
-    anonymous.close();
-    router.close();
-  }
+  });
 });
 
 test("PUB: a libzmq subscriber gets the topics it subscribed to, and only those", async () => {
   const { socket: pub, url } = await bound((log) => new Publisher(log));
   const sub = new zmq.Subscriber({ linger: 0 });
-  try {
+  await closing([sub, pub], async () => {
     sub.connect(url);
     sub.subscribe("kernel.");
     // a subscription travels as a message of its own; publish until it has landed
@@ -122,26 +137,20 @@ test("PUB: a libzmq subscriber gets the topics it subscribed to, and only those"
     const seen: string[] = [];
     while (!seen.includes("for it")) seen.push((await sub.receive())[1]!.toString());
     assert.ok(!seen.includes("not for it") && !seen.includes("dropped"), `received ${seen.join(", ")}`);
-  } finally {
-    sub.close();
-    pub.close();
-  }
+  });
 });
 
 test("REP: a libzmq REQ socket's request is echoed; the heartbeat keeps its envelope", async () => {
   const { socket: echo, url } = await bound((log) => new Echo(log));
   const req = new zmq.Request({ linger: 0 });
-  try {
+  await closing([req, echo], async () => {
     req.connect(url);
     for (const payload of ["ping", "again"]) {
       await req.send(payload);
       const [reply] = await req.receive();
       assert.equal(reply!.toString(), payload);
     }
-  } finally {
-    req.close();
-    echo.close();
-  }
+  });
 });
 
 test("a peer that is not ZMTP is dropped with a reason, and the socket goes on serving", async () => {
@@ -167,12 +176,7 @@ test("a peer that is not ZMTP is dropped with a reason, and the socket goes on s
     assert.match(logs.join("\n"), /a PUB socket cannot talk to a ROUTER socket/);
 
     dealer.connect(url);
-    const got = nextMessage(router);
-    await dealer.send("still here");
-    assert.deepEqual(
-      (await got).map((f) => f.toString()),
-      ["after", "still here"],
-    );
+    await expectRouted(router, dealer, "still here", "after");
   } finally {
     raw.destroy();
     dealer.close();
@@ -213,12 +217,7 @@ test("ipc endpoints: a Unix socket, replacing a file a dead kernel left there", 
   try {
     await router.bind(`ipc://${path}`);
     dealer.connect(`ipc://${path}`);
-    const got = nextMessage(router);
-    await dealer.send("over ipc");
-    assert.deepEqual(
-      (await got).map((f) => f.toString()),
-      ["ipc-client", "over ipc"],
-    );
+    await expectRouted(router, dealer, "over ipc", "ipc-client");
   } finally {
     dealer.close();
     router.close();
