@@ -27,12 +27,26 @@ export function greeting(): Buffer {
   return g;
 }
 
-/** A frame's header: flags and the body size (one byte, or eight when over 255). */
+/** A frame's header: the flags, then the body size in one byte, or in eight (and LONG) when over 255. */
+function headerSize(size: number): number {
+  return size <= 255 ? 2 : 9;
+}
+
+/** Writes a frame's header at `at`; returns where its body goes. */
+function writeHeader(out: Buffer, at: number, flags: number, size: number): number {
+  if (size <= 255) {
+    out[at] = flags;
+    out[at + 1] = size;
+    return at + 2;
+  }
+  out[at] = flags | LONG;
+  out.writeBigUInt64BE(BigInt(size), at + 1);
+  return at + 9;
+}
+
 function header(flags: number, size: number): Buffer {
-  if (size <= 255) return Buffer.from([flags, size]);
-  const h = Buffer.allocUnsafe(9);
-  h[0] = flags | LONG;
-  h.writeBigUInt64BE(BigInt(size), 1);
+  const h = Buffer.allocUnsafe(headerSize(size));
+  writeHeader(h, 0, flags, size);
   return h;
 }
 
@@ -45,26 +59,16 @@ const GATHER_LIMIT = 64 * 1024;
  */
 export function encodeMessage(frames: readonly (Buffer | string)[]): Buffer[] {
   const bodies = frames.map((f) => (typeof f === "string" ? Buffer.from(f, "utf8") : f));
-  const total = bodies.reduce((n, b) => n + b.length + (b.length <= 255 ? 2 : 9), 0);
-  const last = bodies.length - 1;
-  if (total <= GATHER_LIMIT) {
-    const out = Buffer.allocUnsafe(total);
-    let at = 0;
-    bodies.forEach((b, i) => {
-      const flags = i < last ? MORE : 0;
-      if (b.length <= 255) {
-        out[at++] = flags;
-        out[at++] = b.length;
-      } else {
-        out[at++] = flags | LONG;
-        out.writeBigUInt64BE(BigInt(b.length), at);
-        at += 8;
-      }
-      at += b.copy(out, at);
-    });
-    return [out];
-  }
-  return bodies.flatMap((b, i) => [header(i < last ? MORE : 0, b.length), b]);
+  const flagsOf = (i: number) => (i < bodies.length - 1 ? MORE : 0);
+  const total = bodies.reduce((n, b) => n + headerSize(b.length) + b.length, 0);
+  if (total > GATHER_LIMIT) return bodies.flatMap((b, i) => [header(flagsOf(i), b.length), b]);
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  bodies.forEach((b, i) => {
+    at = writeHeader(out, at, flagsOf(i), b.length);
+    at += b.copy(out, at);
+  });
+  return [out];
 }
 
 /** A command frame: its name (one length byte, then the name) and its data. */
