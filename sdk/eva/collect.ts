@@ -10,9 +10,13 @@
 // then are named in a warning and their latest estimate is used.
 //
 // With a second core the PCA updates of batch i run on a worker thread (pca-runner.ts) while the model
-// runs on batch i + 1 with every analysed layer hooked; when batch i's updates are back, batch i + 1
-// feeds only the layers that are still open. So each layer sees the same batches in the same order as
-// one after the other, and the results are the same bits.
+// runs on batch i + 1 with the layers open before batch i hooked; when batch i's updates are back,
+// batch i + 1 feeds only the layers that are still open (a layer that opened again runs the batch
+// again). So each layer sees the same batches in the same order as one after the other, and the
+// results are the same bits.
+//
+// A forward stops once every hooked layer has seen its input: when the last layers have converged,
+// the blocks above the deepest open one are not run.
 
 import type { Model } from "../models/model.js";
 import { linearPaths, selectLinears } from "../lora/targets.js";
@@ -30,7 +34,18 @@ import { batchSource } from "./source.js";
 
 const WHERE = "eva.collect";
 
-/** One forward of `batch` with input hooks on `paths`; the kept rows of each path's input, and its tensor id. */
+/**
+ * Thrown by the input hook that completes a forward's captures, and caught by runBatch: what the model
+ * would compute after the last hooked layer's input (the layers above it, the final norm) is not
+ * needed, so the forward stops there. tf.tidy disposes a scope it leaves by a throw, and the model's
+ * mode and hooks are restored in `finally` blocks, so stopping leaves nothing behind.
+ */
+const ENOUGH = Symbol("every hooked input captured");
+
+/**
+ * One forward of `batch` with input hooks on `paths`, stopped once every hooked layer has seen its
+ * input; the kept rows of each path's input, and its tensor id.
+ */
 function runBatch(
   model: Model,
   batch: Batch,
@@ -55,6 +70,7 @@ function runBatch(
           );
         }
         captured.set(p, { tensorId: x.id, rows: keptRows(x, kept) });
+        if (captured.size === paths.length) throw ENOUGH;
       },
     }),
   );
@@ -62,6 +78,8 @@ function runBatch(
     const opts = { attentionMask: batch.mask, labels: batch.labels, training: false };
     const logits = paths.some((p) => p === "lm_head" || p.startsWith("lm_head."));
     (logits ? model.logits(ids, opts) : model.hidden(ids, opts)).dispose();
+  } catch (error) {
+    if (error !== ENOUGH) throw error;
   } finally {
     for (const r of removers) r();
     (kept as Kept | null)?.tensor?.dispose();
@@ -72,6 +90,8 @@ function runBatch(
 /** A batch the model has run on, with the kept rows of the layers hooked. */
 interface Forwarded {
   batch: Batch;
+  /** the layers hooked in that forward */
+  hooked: string[];
   captured: Map<string, { tensorId: number; rows: Rows }>;
 }
 
@@ -167,7 +187,7 @@ export async function collect(model: Model, data: Data, options: CollectOptions)
 
   const forward = async (index: number, hooked: string[]): Promise<Forwarded | null> => {
     const batch = await src.next();
-    return batch ? { batch, captured: runBatch(model, batch, index, hooked, c) } : null;
+    return batch ? { batch, hooked, captured: runBatch(model, batch, index, hooked, c) } : null;
   };
   // the next batch, run while the PCA of the current one was on the worker; its error (a bad batch)
   // counts only if collection gets to that batch
@@ -194,6 +214,10 @@ export async function collect(model: Model, data: Data, options: CollectOptions)
         exhausted = true;
         break;
       }
+      const missed = active.filter((h) => !cur!.hooked.includes(h));
+      // a layer that converged before the last update and opened again with it was not hooked when
+      // this batch ran ahead: run the batch again for the layers open now (rare; the same rows result)
+      if (missed.length) cur = { batch: cur.batch, hooked: active, captured: runBatch(model, cur.batch, iterations, active, c) };
       if (iterations === 0) {
         sharedWith = identicalInputs(cur.captured);
         for (const [member, head] of sharedWith) k.set(head, Math.max(k.get(head)!, k.get(member)!));
@@ -210,10 +234,11 @@ export async function collect(model: Model, data: Data, options: CollectOptions)
       const work = runner.update(jobs);
       if (runner.parallel && iterations + 1 < c.maxIters) {
         work.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
-        // every layer analysed is hooked: which of them the batch updates is known only when this
-        // batch's updates are back (a converged layer opens again when its rank grows)
+        // which layers the next batch updates is known only when this batch's updates are back: it
+        // runs for the layers open now (those that converge with this update are captured in vain;
+        // one that opens again when its rank grows makes the batch run again, above)
         try {
-          ahead = { batch: await forward(iterations + 1, heads()) };
+          ahead = { batch: await forward(iterations + 1, iterations === 0 ? heads() : active) };
         } catch (error) {
           ahead = { error };
         }

@@ -125,8 +125,24 @@ test("convergence: the same batch again leaves the components as they were, so e
   ]);
 });
 
+/** Runs `fn` with a hook on the embedding: the first token of each forward's first row, in order. */
+async function forwardsOf<T extends object>(m: ReturnType<typeof tiny>, fn: () => Promise<T>): Promise<T & { batches: string[] }> {
+  const seen: string[] = [];
+  const remove = m.hook("model.embed_tokens", { input: (ids) => seen.push(String(ids.dataSync().slice(0, 10))) });
+  try {
+    return Object.assign(await fn(), { batches: seen });
+  } finally {
+    remove();
+  }
+}
+
+const repeats = (xs: string[]) => xs.filter((x, i) => i > 0 && x === xs[i - 1]).length;
+
 test("the PCA on a worker thread, beside the next batch's forward pass, gives exactly what the PCA on the calling thread gives", async () => {
   const m = tiny();
+  // batches run ahead for the layers open before the last update: a layer that opens again (its
+  // rank grew) makes its batch run again; these configurations do that at least once
+  let reruns = 0;
   const targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
   for (const [tau, r, seed] of [
     [0.9, 2, 3],
@@ -134,9 +150,11 @@ test("the PCA on a worker thread, beside the next batch's forward pass, gives ex
     [0.999, 2, 7],
   ]) {
     const opts = { targets, r, tau, maxIters: 40, ...QUIET };
-    const here = await collect(m, batches(9, seed), { ...opts, parallel: false });
-    const beside = await collect(m, batches(9, seed), { ...opts, parallel: true });
+    const here = await forwardsOf(m, () => collect(m, batches(9, seed), { ...opts, parallel: false }));
+    const beside = await forwardsOf(m, () => collect(m, batches(9, seed), { ...opts, parallel: true }));
     const what = `tau ${tau}, r ${r}`;
+    assert.equal(repeats(here.batches), 0, `${what}: one after the other, no batch runs twice in a row`);
+    reruns += repeats(beside.batches);
     assert.equal(beside.iterations, here.iterations, what);
     assert.deepEqual(beside.warnings, here.warnings, what);
     for (const [path, a] of here.layers) {
@@ -158,6 +176,36 @@ test("the PCA on a worker thread, beside the next batch's forward pass, gives ex
         `${what}: ${path}`,
       );
     }
+  }
+  assert.ok(reruns > 0, "a batch ran again for a layer that opened again");
+});
+
+test("a forward stops at the deepest open layer: the blocks above it and the final norm do not run", async () => {
+  const m = tiny();
+  const ran: string[] = [];
+  const removers = ["model.layers.0.mlp", "model.layers.1.self_attn", "model.layers.1.mlp", "model.norm"].map((p) =>
+    m.hook(p, { input: () => ran.push(p) }),
+  );
+  try {
+    for (const parallel of [false, true]) {
+      ran.length = 0;
+      const acts = await collect(m, batches(3), {
+        targets: /layers\.0\.self_attn\.(q|o)_proj$/,
+        r: 2,
+        tau: 1,
+        maxIters: 3,
+        parallel,
+        ...QUIET,
+      });
+      assert.equal(acts.iterations, 3);
+      assert.deepEqual(ran, [], `parallel ${parallel}: nothing above layer 0's o_proj ran`);
+    }
+    ran.length = 0;
+    await collect(m, batches(2), { targets: ["down_proj"], r: 2, tau: 1, maxIters: 2, parallel: false, ...QUIET });
+    const twice = ["model.layers.0.mlp", "model.layers.1.self_attn", "model.layers.1.mlp"];
+    assert.deepEqual(ran, [...twice, ...twice], "down_proj of the last layer is the deepest: all blocks run, the norm does not");
+  } finally {
+    for (const r of removers) r();
   }
 });
 
