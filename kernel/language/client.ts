@@ -12,6 +12,9 @@ import type { LanguageMethod, LanguageRequest, LanguageResponse, LanguageWorkerD
 import { log } from "../log.js";
 import { CheckedCells } from "./checked-cells.js";
 
+/** A timeout that fires this much later than due means the thread was held (see deadline). */
+const LATE_MS = 250;
+
 export interface LanguageClientOptions {
   /** The notebook's folder (imports resolve from it); defaults to process.cwd(). */
   cwd?: string;
@@ -183,9 +186,7 @@ export class LanguageClient implements LanguageTools {
     const id = this.nextId++;
     const ms = this.ready ? this.timeoutMs : this.startTimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => this.timedOut(worker, id, method, ms), ms);
-      timer.unref();
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer: this.deadline(worker, id, method, ms) });
       this.holdOpen();
       const added = addCellRequests(this.unsent);
       this.unsent = [];
@@ -223,6 +224,30 @@ export class LanguageClient implements LanguageTools {
     clearTimeout(pending.timer);
     this.holdOpen();
     return pending;
+  }
+
+  /**
+   * The timer after which call `id` counts as stuck. A cell can hold this thread for minutes (a
+   * training loop that awaits only promises never lets the event loop turn), and when it lets go
+   * the expired timer runs before the worker's answer, already waiting in the port, is read. So
+   * the verdict waits for this turn's messages (setImmediate runs after them), and a timer that
+   * fired more than LATE_MS late starts again: the worker is judged on time the thread could
+   * have heard it.
+   */
+  private deadline(worker: Worker, id: number, method: string, ms: number): NodeJS.Timeout {
+    const due = performance.now() + ms;
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          const pending = this.pending.get(id);
+          if (!pending) return;
+          if (performance.now() - due > LATE_MS) pending.timer = this.deadline(worker, id, method, ms);
+          else this.timedOut(worker, id, method, ms);
+        }),
+      ms,
+    );
+    timer.unref();
+    return timer;
   }
 
   private timedOut(worker: Worker, id: number, method: string, ms: number): void {

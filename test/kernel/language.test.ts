@@ -279,6 +279,37 @@ test("cells that ran reach the worker with the next request, in one message", as
   }
 });
 
+test("a cell that holds the main thread past a call's timeout does not get the worker stopped: its answer is read first", async (t) => {
+  const alive = setInterval(() => {}, 1000); // an idle worker does not hold the process open (a kernel's sockets do)
+  t.after(() => clearInterval(alive));
+  const client = await startLanguageService({ timeoutMs: 300, startTimeoutMs: 5_000 });
+  try {
+    client.addCell("const depth: number = 2;");
+    await client.whenReady();
+    const worker = client.thread;
+    // a cell as the kernel runs one, from a callback of the event loop (not from the worker's port,
+    // whose pending messages Node reads right after the callback), holding the thread: a training
+    // loop that awaits only promises never lets the loop turn
+    const hold = (ms: number) =>
+      new Promise<void>((resolve) =>
+        setImmediate(() => {
+          const until = performance.now() + ms;
+          while (performance.now() < until) {}
+          resolve();
+        }),
+      );
+    const warnings = client.diagnostics("const width: number = 'wide';");
+    await hold(1_200);
+    assert.deepEqual(await warnings, ["line 1: Type 'string' is not assignable to type 'number'. (TS2322)"]);
+    assert.equal(client.thread, worker, "the same worker answers");
+    const [completion] = await Promise.all([client.complete("dep", 3), hold(700)]);
+    assert.deepEqual(completion.matches, ["depth"]);
+    assert.equal(client.thread, worker);
+  } finally {
+    await client.close();
+  }
+});
+
 test("a worker that dies now and then is replaced however long the kernel lives; one that keeps dying is not", async (t) => {
   const alive = setInterval(() => {}, 1000); // an idle worker does not hold the process open (a kernel's sockets do)
   t.after(() => clearInterval(alive));
