@@ -84,10 +84,13 @@ export class Router extends BoundSocket {
   }
 
   override ready(peer: Peer, identity: Buffer): void {
-    let id = identity;
-    if (id.length === 0) {
+    // The identity goes with every request to the main thread and every reply back, and a posted
+    // Buffer takes its whole ArrayBuffer along: so it gets memory of its own, not a view of the read
+    // chunk or a slice of Buffer's shared 8 KB pool (measured: 9 us a post against 77 for the pool).
+    const id = Buffer.allocUnsafeSlow(identity.length || 5);
+    if (identity.length) identity.copy(id);
+    else {
       // as libzmq: five bytes, a zero then a counter, so it never collides with a chosen identity
-      id = Buffer.allocUnsafe(5);
       id[0] = 0;
       id.writeUInt32BE(this.nextId++ >>> 0, 1);
     }

@@ -108,6 +108,8 @@ test("ROUTER: libzmq dealers' messages arrive with their identities, and replies
     const [generated] = await got;
     assert.equal(generated!.length, 5, "a generated identity is five bytes");
     assert.equal(generated![0], 0, "and starts with a zero byte");
+    for (const identity of [id!, generated!])
+      assert.equal(identity.buffer.byteLength, identity.length, "an identity owns its memory (posting it copies no more)");
 
     assert.equal(router.send([generated!, "to anonymous"]), true);
     assert.equal(router.send(["client-a", "to a", Buffer.alloc(100_000, 1)]), true);
