@@ -99,14 +99,18 @@ interface Forwarded {
  * OpenBLAS at one thread for the collection; returns what puts the count back. With the PCA on the
  * worker two threads call OpenBLAS (the model here, the PCA there), and its helper threads spin for
  * a while after each call: at its default count both callers' helpers fight for the cores, and
- * collection ran 1.5-2x slower than with no worker at all. One thread also makes the products'
- * rounding independent of the machine and of `parallel`, so both ways give the same bits; at EVA's
- * sizes a product gains little from a second thread.
+ * collection ran 1.5-2x slower than with no worker at all. Helpers still spinning from the products
+ * before (a fine-tuning just ended) are parked too: lowering the count leaves them spinning for
+ * another 0.1 s, which took the worker's core for the first half of a collection. One thread also
+ * makes the products' rounding independent of the machine and of `parallel`, so both ways give the
+ * same bits; at EVA's sizes a product gains little from a second thread.
  */
 function oneBlasThread(): () => void {
   const blas = activeBlas();
   const before = blas?.threads() ?? 1;
   if (!blas || before <= 1 || !blas.setThreads(1)) return () => undefined;
+  // nothing else calls OpenBLAS now: the worker's previous collection has ended
+  blas.parkHelpers();
   return () => {
     blas.setThreads(before);
   };

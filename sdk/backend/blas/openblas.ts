@@ -52,6 +52,14 @@ export interface Blas {
   threads(): number;
   /** false when the library cannot change its thread count */
   setThreads(n: number): boolean;
+  /**
+   * Ends OpenBLAS's helper threads now. After a multi-threaded product they spin, a whole core
+   * each, for about 0.1 s (OPENBLAS_THREAD_TIMEOUT) in case another product follows, and lowering
+   * the thread count does not stop them; code that wants that core for a thread of its own (EVA's
+   * PCA worker) parks them first. The next multi-threaded product starts them again (about 0.5 ms).
+   * Call it only while no other thread is inside the library. false when the library cannot.
+   */
+  parkHelpers(): boolean;
   /** Another function of the same library, by its C declaration (koffi syntax); null when the
    *  library lacks it. For float64 linear algebra beside the products (OpenBLAS ships LAPACK). */
   symbol(decl: string): ((...args: unknown[]) => unknown) | null;
@@ -122,6 +130,8 @@ function open(): BlasLoad {
     };
     const getThreads = optional("int openblas_get_num_threads()");
     const setNum = optional("void openblas_set_num_threads(int n)");
+    // exported by OpenBLAS's pthreads build for its fork handler; the threads restart on demand
+    const shutdown = optional("int blas_thread_shutdown_()");
     const config = optional("const char *openblas_get_config()");
     const corename = optional("const char *openblas_get_corename()");
     const version = config ? /OpenBLAS\s+([\d.]+)/.exec(String(config()))?.[1] : undefined;
@@ -137,6 +147,7 @@ function open(): BlasLoad {
         setNum(n);
         return true;
       },
+      parkHelpers: () => shutdown !== null && Number(shutdown()) === 0,
     };
     const n = blasThreadsFromEnv();
     if (n !== null) blas.setThreads(n);

@@ -7,7 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs-core";
+import { readdirSync } from "node:fs";
 import { info, use } from "../../../sdk/backend/index.js";
+import { activeBlas } from "../../../sdk/backend/blas/index.js";
 
 const BACKEND = new URL("../../../sdk/backend/index.js", import.meta.url).href;
 
@@ -42,6 +44,22 @@ test("blasThreads sets OpenBLAS's threads, and products agree across thread coun
   assert.ok(err < 1e-4, `1 vs 2 threads: max difference ${err}`);
   tf.dispose([a, b]);
   await assert.rejects(use("wasm", { blasThreads: 0 }), /blasThreads = 0: expected an integer from 1 to 64/);
+});
+
+test("parkHelpers ends OpenBLAS's spinning helper threads, and the next product starts them again", async () => {
+  await use("wasm", { blasThreads: 2 });
+  const blas = activeBlas()!;
+  const a = tf.randomNormal([256, 256], 0, 1, "float32", 3);
+  const tasks = () => readdirSync("/proc/self/task").length; // this process's threads (Linux)
+  const product = () => tf.tidy(() => tf.matMul(a, a).dataSync() as Float32Array);
+  const before = product();
+  const running = tasks();
+  assert.equal(blas.parkHelpers(), true, "Debian's libopenblas0-pthread exports blas_thread_shutdown_");
+  assert.equal(tasks(), running - 1, "the one helper of two threads has exited");
+  const after = product();
+  assert.equal(tasks(), running, "a two-thread product started the helper again");
+  assert.deepEqual(after, before);
+  a.dispose();
 });
 
 test("use('wasm', { blas: false }) hands the products to XNNPACK and says why; { blas: true } brings OpenBLAS back", async () => {
