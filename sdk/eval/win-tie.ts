@@ -39,10 +39,17 @@ export interface WinTieRow {
   win: boolean;
 }
 
+/**
+ * alpha_b to 12 decimals. Scores are mostly ratios of counts, and 1 - 0.95 is 0.050000000000000044 in
+ * floating point: unrounded, a student at 95% of the teacher would not count as won at alpha = 0.05,
+ * although A_S >= (1 - 0.05) A_T holds, and "alpha* <= 0.05" would be false for alpha* = 0.05.
+ */
+const snap = (alpha: number) => Math.round(alpha * 1e12) / 1e12;
+
 /** The tolerance from which the student wins one task. */
 export function taskAlpha(student: number, teacher: number, lowerIsBetter = false): number {
   if (teacher <= 0) return (lowerIsBetter ? student <= teacher : student >= teacher) ? 0 : Number.POSITIVE_INFINITY;
-  return Math.max(0, lowerIsBetter ? student / teacher - 1 : 1 - student / teacher);
+  return snap(Math.max(0, lowerIsBetter ? student / teacher - 1 : 1 - student / teacher));
 }
 
 export class WinTieReport {

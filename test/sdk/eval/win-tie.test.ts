@@ -57,8 +57,21 @@ test("C_alpha and alpha* match the definition on random score tables (closed for
   }
 });
 
+test("a student at 95% of the teacher is won at alpha = 0.05 exactly, as the definition says", () => {
+  // 190 and 189 of 200 examples; unrounded, 1 - 0.95 = 0.050000000000000044 lost the win at 0.05
+  const student = { recall: 190 / 200, sort: 193 / 200, count: 189 / 200, copy: 0.2 };
+  const teacher = { recall: 1, sort: 0.99, count: 1, copy: 1 };
+  assert.equal(rateByDefinition(student, teacher, 0.05), 0.5, "recall and sort are won at 0.05 by the definition");
+  const rep = winTie(student, teacher);
+  assert.equal(rep.rate(0.05), 0.5);
+  assert.equal(rep.alphaStar, 0.05);
+  assert.ok(rep.alphaStar <= 0.05);
+  assert.equal(taskAlpha(189 / 200, 1), 0.055);
+  assert.equal(taskAlpha(1.05, 1, true), 0.05, "lower is better: 5% above the teacher's loss");
+});
+
 test("the closed form's cases: A_T <= 0, and a student below zero", () => {
-  assert.equal(taskAlpha(0.9, 1), 0.09999999999999998);
+  assert.equal(taskAlpha(0.9, 1), 0.1, "to 12 decimals: 1 - 0.9 is 0.09999999999999998 in floating point");
   assert.equal(taskAlpha(1.2, 1), 0, "above the teacher: won at alpha 0");
   assert.equal(taskAlpha(-0.5, 1), 1.5, "A_S < 0 < A_T: won only past alpha 1, where (1 - alpha) A_T < 0");
   assert.equal(taskAlpha(0, 0), 0, "A_T = 0: A_S >= 0 wins at once");
