@@ -195,6 +195,20 @@ export class KernelClient {
     }
   }
 
+  /**
+   * Kills the kernel (kill()) and waits, up to `timeoutMs`, until no process of its group is left.
+   * SIGKILL reaches the kernel's children at the same time but they die on their own schedule: under
+   * load a child could outlive a run that returned right after the kernel's exit.
+   */
+  async killAndWait(timeoutMs = 2000): Promise<void> {
+    const pid = this.process?.pid;
+    this.kill();
+    if (!pid) return;
+    const target = this.detached ? -pid : pid;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && signalable(target)) await new Promise((r) => setTimeout(r, 10));
+  }
+
   async connect(): Promise<void> {
     this.shell.connect(endpoint(this.connection, "shell"));
     this.control.connect(endpoint(this.connection, "control"));
@@ -340,5 +354,15 @@ export class KernelClient {
     this.failPending("client closed");
     this.kill();
     if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+  }
+}
+
+/** Whether a process (or, for a negative pid, a process group) still exists; zombies count until reaped. */
+function signalable(target: number): boolean {
+  try {
+    process.kill(target, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -241,7 +241,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
         const answered = await Promise.race([replied, died, wait(KILL_AFTER_MS).then(() => null)]);
         if (answered?.kind !== "reply") {
           healthy = false;
-          client.kill();
+          await client.killAndWait();
         }
       }
       const parentId = request.header.msg_id;
