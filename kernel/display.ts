@@ -2,7 +2,7 @@
 // handles updated in place through update_display_data. A handle keeps the kind it was made
 // with: display.markdown's handle updates with Markdown, display.vegaLite's with a chart.
 import { randomUUID } from "node:crypto";
-import { type MimeBundle, type Output, displayOutput, isArqueroTable } from "./format.js";
+import { type MimeBundle, type Output, displayOutput, displayOutputs, isArqueroTable } from "./format.js";
 import { type CellScope, currentScope } from "./scope.js";
 import { vegaLiteOutput } from "./vega.js";
 
@@ -24,8 +24,11 @@ export interface DisplayHandle<T = unknown> {
   update(value: T | MimeBundle): Promise<void>;
 }
 
-/** value -> output for one kind of display; throws at once on a value of the wrong type. */
-type Kind = (value: unknown) => Promise<Output>;
+/**
+ * value -> output for one kind of display; throws at once on a value of the wrong type. A value
+ * shown in parts (format.ts, DISPLAY_PARTS) gives one output per part.
+ */
+type Kind = (value: unknown) => Promise<Output | Output[]>;
 
 /** A handle as a cell's last value shows nothing: display() already showed it. */
 const NO_OUTPUT = { [Symbol.for("Jupyter.display")]: () => null };
@@ -51,20 +54,29 @@ function send(scope: CellScope, msgType: "display_data" | "update_display_data",
   scope.publish(msgType, { data: output.data, metadata: { ...output.metadata, ...metadata }, transient: { display_id: id } });
 }
 
+/** The display id of each part: the handle's own for the first, `${id}/part-${i}` after it. */
+const partId = (id: string, i: number) => (i === 0 ? id : `${id}/part-${i}`);
+
 function show<T>(value: unknown, kind: Kind, options: DisplayOptions = {}): DisplayHandle<T> {
   const scope = scopeOrThrow();
   const id = options.id ?? randomUUID();
+  const each = (msgType: "display_data" | "update_display_data") => (out: Output | Output[]) => {
+    for (const [i, o] of (Array.isArray(out) ? out : [out]).entries()) send(scope, msgType, o, partId(id, i), options.metadata);
+  };
   // Tracked, so a call without await still lands before the cell's reply.
-  const shown = scope.inOrder(kind(value), (output) => send(scope, "display_data", output, id, options.metadata));
+  const shown = scope.inOrder(kind(value), each("display_data"));
   const update = (next: unknown) => {
     const output = isMimeBundle(next) ? Promise.resolve({ data: next, metadata: {} }) : kind(next);
-    return scope.inOrder(output, (o) => send(scope, "update_display_data", o, id, options.metadata));
+    return scope.inOrder(output, each("update_display_data"));
   };
   return Object.assign(Object.create(NO_OUTPUT), { id, shown, update });
 }
 
-/** Any value, with its richest bundle; a promise is shown once it settles. */
-const anyValue: Kind = async (value) => (await displayOutput(await value)) ?? { data: { "text/plain": "" }, metadata: {} };
+/** Any value, with its richest bundle, or its parts; a promise is shown once it settles. */
+const anyValue: Kind = async (value) => {
+  const outputs = await displayOutputs(await value);
+  return outputs.length ? outputs : { data: { "text/plain": "" }, metadata: {} };
+};
 
 function requireString(name: string, value: unknown): string {
   if (typeof value !== "string") throw new TypeError(`display.${name}: expected a string, got ${typeof value}`);

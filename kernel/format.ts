@@ -13,6 +13,14 @@ export interface Output {
 
 export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
+/**
+ * An object that is best shown as several outputs (a table and its chart) returns their bundles,
+ * in order, from this method. One bundle cannot carry both: every front end picks one MIME type
+ * per output (JupyterLab the chart, nbconvert and the classic Notebook the table). A kernel that
+ * does not know the symbol falls back to the object's [Jupyter.display] bundle.
+ */
+export const DISPLAY_PARTS = Symbol.for("stillroom.displayParts");
+
 interface ArqueroLike {
   numRows(): number;
   toHTML(options?: object): string;
@@ -73,6 +81,22 @@ export async function displayOutput(value: unknown): Promise<Output | null> {
     return plain({ "text/plain": text });
   }
   return plain({ "text/plain": plainText(value) });
+}
+
+/**
+ * The value's outputs: its display parts, each a bundle of its own, when it has them; else its one
+ * output, or none when it asks to show nothing.
+ */
+export async function displayOutputs(value: unknown): Promise<Output[]> {
+  const parts = (value as Record<symbol, unknown> | null)?.[DISPLAY_PARTS];
+  if (typeof parts === "function") {
+    const bundles: unknown = await parts.call(value);
+    if (Array.isArray(bundles) && bundles.length > 0 && bundles.every((b) => b !== null && typeof b === "object")) {
+      return Promise.all((bundles as MimeBundle[]).map((b) => withChartImage(b)));
+    }
+  }
+  const one = await displayOutput(value);
+  return one ? [one] : [];
 }
 
 /** The value's bundle alone (user_expressions carry no metadata). */

@@ -4,7 +4,7 @@
 import { debug, log } from "./log.js";
 import { CommRegistry } from "./comm.js";
 import { type ErrorReport, Executor, InterruptError } from "./executor.js";
-import { displayOutput, mimeBundle, plainText } from "./format.js";
+import { displayOutputs, mimeBundle, plainText } from "./format.js";
 import { History } from "./history.js";
 import {
   type CommOpen,
@@ -295,8 +295,12 @@ export class Handler {
         if (checked) this.warn(scope, checked);
         else this.warnLater(scope, check, checking);
       }
-      const output = result.hasValue && result.value !== undefined && !silent ? await displayOutput(result.value) : null;
-      if (output) publish(scope, "execute_result", { execution_count: count, ...output });
+      const outputs = result.hasValue && result.value !== undefined && !silent ? await displayOutputs(result.value) : [];
+      // A value shown in parts: all but the last as display data, the last as the cell's result.
+      for (const [i, output] of outputs.entries()) {
+        if (i < outputs.length - 1) publish(scope, "display_data", output);
+        else publish(scope, "execute_result", { execution_count: count, ...output });
+      }
       reply(scope, "execute_reply", {
         status: "ok",
         execution_count: count,

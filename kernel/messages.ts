@@ -340,6 +340,7 @@ export interface IopubContents {
   status: KernelMessage.IStatusMsg["content"];
   execute_input: KernelMessage.IExecuteInputMsg["content"];
   execute_result: ExecuteResult;
+  display_data: Omit<ExecuteResult, "execution_count">;
   error: KernelMessage.IErrorMsg["content"];
   comm_close: KernelMessage.ICommCloseMsg<"iopub">["content"];
 }

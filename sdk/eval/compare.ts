@@ -6,7 +6,7 @@ import { Model } from "../models/model.js";
 import { type ScoreOptions, Task } from "../tasks/task.js";
 import { bar } from "../viz/bar.js";
 import type { Chart } from "../viz/chart.js";
-import { DISPLAY, type MimeBundle } from "../viz/mime.js";
+import { DISPLAY, DISPLAY_PARTS, type MimeBundle } from "../viz/mime.js";
 import { Table } from "../viz/table.js";
 import { throwIfCancelled } from "../runtime/cancel.js";
 import { winTie, type WinTieOptions, type WinTieReport } from "./win-tie.js";
@@ -59,6 +59,11 @@ export class Comparison {
 
   [DISPLAY](): MimeBundle {
     return { ...this.chart()[DISPLAY](), ...this.table()[DISPLAY](), "text/plain": this.toString() };
+  }
+
+  /** The table, then the chart: two outputs in Stillroom's kernel. */
+  [DISPLAY_PARTS](): MimeBundle[] {
+    return [{ ...this.table()[DISPLAY](), "text/plain": this.toString() }, this.chart()[DISPLAY]()];
   }
 }
 

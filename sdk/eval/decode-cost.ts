@@ -10,7 +10,7 @@ import { DecodeCache, KVState, type LayerState } from "../nn/kv-cache.js";
 import { mulberry32 } from "../nn/random.js";
 import type { Chart } from "../viz/chart.js";
 import { line } from "../viz/line.js";
-import { DISPLAY, type MimeBundle } from "../viz/mime.js";
+import { DISPLAY, DISPLAY_PARTS, type MimeBundle } from "../viz/mime.js";
 import { Table } from "../viz/table.js";
 import { throwIfCancelled } from "../runtime/cancel.js";
 
@@ -96,6 +96,11 @@ export class DecodeCost {
 
   [DISPLAY](): MimeBundle {
     return { ...this.table()[DISPLAY](), ...this.chart()[DISPLAY](), "text/plain": this.toString() };
+  }
+
+  /** The table, then the chart: two outputs in Stillroom's kernel. */
+  [DISPLAY_PARTS](): MimeBundle[] {
+    return [{ ...this.table()[DISPLAY](), "text/plain": this.toString() }, this.chart()[DISPLAY]()];
   }
 }
 

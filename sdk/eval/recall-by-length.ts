@@ -6,7 +6,7 @@ import { Model } from "../models/model.js";
 import type { ScoreOptions } from "../tasks/task.js";
 import type { Chart } from "../viz/chart.js";
 import { line } from "../viz/line.js";
-import { DISPLAY, type MimeBundle } from "../viz/mime.js";
+import { DISPLAY, DISPLAY_PARTS, type MimeBundle } from "../viz/mime.js";
 import { Table } from "../viz/table.js";
 import { throwIfCancelled } from "../runtime/cancel.js";
 import { recall } from "../tasks/recall.js";
@@ -71,6 +71,11 @@ export class RecallByLength {
 
   [DISPLAY](): MimeBundle {
     return { ...this.table()[DISPLAY](), ...this.chart()[DISPLAY](), "text/plain": this.toString() };
+  }
+
+  /** The table, then the chart: two outputs in Stillroom's kernel. */
+  [DISPLAY_PARTS](): MimeBundle[] {
+    return [{ ...this.table()[DISPLAY](), "text/plain": this.toString() }, this.chart()[DISPLAY]()];
   }
 }
 

@@ -16,7 +16,7 @@
 
 import { ArgumentError } from "../errors.js";
 import { Chart } from "../viz/chart.js";
-import { DISPLAY, VEGA_LITE_SCHEMA, type MimeBundle } from "../viz/mime.js";
+import { DISPLAY, DISPLAY_PARTS, VEGA_LITE_SCHEMA, type MimeBundle } from "../viz/mime.js";
 import { Table } from "../viz/table.js";
 import { scoreRecord, type Scores } from "./scores.js";
 
@@ -155,10 +155,17 @@ export class WinTieReport {
   }
 
   [DISPLAY](): MimeBundle {
+    return { ...this.chart()[DISPLAY](), ...this.tableBundle() };
+  }
+
+  /** The summary and the table, then the chart of C_alpha: two outputs in Stillroom's kernel. */
+  [DISPLAY_PARTS](): MimeBundle[] {
+    return [this.tableBundle(), this.chart()[DISPLAY]()];
+  }
+
+  private tableBundle(): MimeBundle {
     const t = this.table()[DISPLAY]();
-    const c = this.chart()[DISPLAY]();
     return {
-      ...c,
       "text/html": `<p><b>Win-and-Tie</b>: ${this.summary()}</p>${t["text/html"]}`,
       "text/markdown": `**Win-and-Tie**: ${this.summary()}\n\n${t["text/markdown"]}`,
       "text/plain": this.toString(),

@@ -5,6 +5,14 @@
 /** `Symbol.for` makes this the same symbol the kernel looks up, with no import between them. */
 export const DISPLAY = Symbol.for("Jupyter.display");
 
+/**
+ * An object best shown as several outputs (a table, then its chart) returns their bundles from
+ * this method, in order; Stillroom's kernel shows each as an output of its own. One bundle cannot
+ * carry both: each front end picks one MIME type per output (JupyterLab the chart, nbconvert and
+ * the classic Notebook the table). [DISPLAY] stays the one-bundle form for other kernels.
+ */
+export const DISPLAY_PARTS = Symbol.for("stillroom.displayParts");
+
 /** JupyterLab's built-in renderer takes Vega-Lite v5 only. */
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";

@@ -117,6 +117,40 @@ test("a string of several lines shows as its text; a one-line string stays quote
   assert.equal(result(await kernel.execute(`({ s: "a\\nb" })`)), "{ s: 'a\\nb' }");
 });
 
+test("a value shown in parts: one output per part, the last as the cell's result; display() and update() keep the parts", async () => {
+  const define = `const spec = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", data: { values: [{ x: 1, y: 2 }] }, mark: "point",
+  encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } };
+const report = (n: number) => ({
+  [Symbol.for("stillroom.displayParts")]: () => [{ "text/markdown": "| n |\\n|-|\\n| " + n + " |", "text/plain": "n " + n }, { "application/vnd.vegalite.v5+json": spec }],
+  [Symbol.for("Jupyter.display")]: () => ({ "text/plain": "one bundle" }),
+});
+report(1)`;
+  const r = await kernel.execute(define);
+  assert.equal(r.reply.content.status, "ok", JSON.stringify(r.reply.content));
+  const kinds = r.outputs.map((o) => o.header.msg_type).filter((t) => /display_data|execute_result/.test(t));
+  assert.deepEqual(kinds, ["display_data", "execute_result"], "the table's part first, the chart's as the result");
+  assert.equal(r.outputs.find((o) => o.header.msg_type === "display_data")!.content.data["text/plain"], "n 1");
+  const chart = ofType(r, "execute_result")[0]!.content.data;
+  assert.ok(Buffer.from(chart["image/png"], "base64").subarray(0, 8).equals(PNG_SIGNATURE), "the chart's part gets its PNG");
+  assert.ok(!("text/html" in chart) && !("text/markdown" in chart));
+
+  const d = await kernel.execute(`const h = display(report(2)); await h.update(report(3)); h.id`);
+  const ids = displays(d).map((o) => [o.header.msg_type, o.content.transient.display_id]);
+  const id = JSON.parse(result(d)!.replace(/'/g, '"')) as string;
+  assert.deepEqual(ids, [
+    ["display_data", id],
+    ["display_data", `${id}/part-1`],
+    ["update_display_data", id],
+    ["update_display_data", `${id}/part-1`],
+  ]);
+  assert.equal(displays(d)[2]!.content.data["text/plain"], "n 3");
+
+  // the SDK's reports are made so: Win-and-Tie's summary and table, then its chart of C_alpha
+  const w = await kernel.execute(`sr.eval.winTie({ a: 0.96, b: 0.5 }, { a: 1, b: 1 })`);
+  assert.match(String(displays(w)[0]!.content.data["text/html"]), /Win-and-Tie[\s\S]*<table/);
+  assert.ok("application/vnd.vegalite.v5+json" in ofType(w, "execute_result")[0]!.content.data);
+});
+
 /** The text of the last message that drew the bar with this label. */
 function lastBar(r: Reply, label: string): string {
   const drawn = displays(r).filter((o) => String(o.content.data["text/plain"]).startsWith(`${label} `));

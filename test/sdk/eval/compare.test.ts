@@ -13,6 +13,23 @@ import { useWasm } from "../distill/helpers.js";
 
 before(useWasm);
 
+type Bundle = Record<string, unknown>;
+/** What Stillroom's kernel shows of a report: its parts, each an output of its own. */
+function parts(report: object): Bundle[] {
+  return (report as Record<symbol, () => Bundle[]>)[Symbol.for("stillroom.displayParts")]!();
+}
+const VL = "application/vnd.vegalite.v5+json";
+
+/** A table's output, then a chart's, neither carrying a type that would outrank the other's. */
+function assertTableThenChart(report: object, tableText: RegExp): void {
+  const [table, chart, ...rest] = parts(report);
+  assert.equal(rest.length, 0);
+  assert.match(String(table!["text/html"]), tableText);
+  assert.match(String(table!["text/markdown"]), /\|/);
+  assert.ok(!(VL in table!));
+  assert.ok(VL in chart! && !("text/html" in chart!) && !("text/markdown" in chart!));
+}
+
 const CFG = { family: "llama" as const, vocabSize: VOCAB_SIZE, dModel: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, dFf: 32, maxSeq: 96 };
 
 test("compare: every model on every task, as the tasks score them; a table, and Win-and-Tie from it", async () => {
@@ -27,6 +44,7 @@ test("compare: every model on every task, as the tasks score them; a table, and 
   assert.deepEqual(c.winTie().tasks, ["copy", "lm"]);
   const bundle = (c as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]!();
   assert.ok(bundle["application/vnd.vegalite.v5+json"] && bundle["text/html"]);
+  assertTableThenChart(c, /<table[\s\S]*mean/);
   await assert.rejects(compare({}, s), /compare: models = \{\}: expected \{name: model, \.\.\.\} with at least one model/);
   await assert.rejects(compare({ teacher, x: {} as Model }, s), /models\.x = \{\}: expected a model/);
   await assert.rejects(compare({ teacher }, []), /tasks = \[\]: expected a suite or a non-empty list of tasks/);
@@ -63,6 +81,7 @@ test("recallByLength: a row per model and length; lengths outside the models' ra
       ["a", 40, 4],
     ],
   );
+  assertTableThenChart(r, /<table[\s\S]*accuracy/);
   await assert.rejects(
     recallByLength({ a }, [97], { n: 4, pairs: 4, queries: 1 }),
     /lengths\[0\] = 97: expected an integer in \[14, 96\] \(4 pairs and 1 query need 14 tokens/,
@@ -96,6 +115,7 @@ test("decodeCost: the teacher's KV cache grows with the context, the hybrid stud
   const drift = Math.abs(at("student", 60).stateMB - at("student", 20).stateMB) * 2 ** 20;
   assert.ok(drift <= 2 * 2 * 2 * 2 * 6 * 4 * 4, `the student's state moves by at most a block of window positions (${drift} bytes)`);
   for (const r of cost.rows) assert.ok(r.msPerToken > 0 && r.tokensPerSecond > 0 && r.prefillTokensPerSecond > 0);
+  assertTableThenChart(cost, /<table[\s\S]*stateMB/);
   await assert.rejects(
     decodeCost({ teacher }, { contexts: [95] }),
     /contexts = 95: expected integers in \[1, 78\] \(teacher's maxSeq 96 less the 18 tokens the sweep decodes\)/,

@@ -141,4 +141,11 @@ test("takes a suite's score rows, and displays a table with a Vega-Lite chart of
   );
   assert.match(String(bundle["text/html"]), /<table/);
   assert.match(String(bundle["text/markdown"]), /alpha\* = 0\.05/);
+  // in parts, as Stillroom's kernel shows it: the summary and table, then the chart, each alone
+  const parts = (rep as unknown as Record<symbol, () => Record<string, unknown>[]>)[Symbol.for("stillroom.displayParts")]!();
+  assert.equal(parts.length, 2);
+  assert.match(String(parts[0]!["text/html"]), /Win-and-Tie<\/b>: alpha\* = 0\.05[\s\S]*<table/);
+  assert.ok(!("application/vnd.vegalite.v5+json" in parts[0]!), "the table's output has no chart to outrank it");
+  assert.deepEqual(parts[1]!["application/vnd.vegalite.v5+json"], spec);
+  assert.ok(!("text/html" in parts[1]!) && !("text/markdown" in parts[1]!), "the chart's output has no table to outrank it");
 });
